@@ -1,0 +1,7 @@
+export interface BenchSection {
+  name: string;
+  run(print: (line: string) => void): Promise<void>;
+}
+
+/** The benchmark sections, in the order they run. The raw store ceiling comes first: later ratios use it. */
+export const sections: BenchSection[] = [];

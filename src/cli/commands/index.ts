@@ -1,0 +1,7 @@
+import type { Argv } from 'yargs';
+
+/** Adds one command (or a group of them) to the parser. */
+export type CommandRegistration = (parser: Argv) => Argv;
+
+/** Every knm command, in the order `knm --help` lists them. Add a command by adding its module here. */
+export const commands: CommandRegistration[] = [];
