@@ -20,8 +20,6 @@ export interface ReleasePolicy {
 
 export interface ReleaseRequest {
   readonly authBy: string | undefined;
-  /** Gregorian seconds. */
-  readonly now: number;
 }
 
 export type ReleaseResult =
@@ -55,8 +53,7 @@ export function release(
     features: isLocalModule(record.moduleName) ? { [FEATURE_LOCAL]: {} } : {},
     publicFields: {},
   };
-  const unwound = unwindReserveHistory(wiped, policy.releasedState);
-  const released = { ...unwound, modified: request.now };
+  const released = unwindReserveHistory(wiped, policy.releasedState);
   if (released.assignedTo !== undefined) return { ok: true, record: released, disconnect: false, remove: false };
 
   if (policy.shouldPermanentlyDelete || isLocalModule(released.moduleName)) {

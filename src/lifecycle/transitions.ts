@@ -16,8 +16,6 @@ export interface TransitionRequest {
   readonly authBy: string | undefined;
   /** The account the number goes to (`assign_to`). */
   readonly assignTo: string | undefined;
-  /** Gregorian seconds, written to `modified` when the record changes. */
-  readonly now: number;
 }
 
 export type TransitionResult =
@@ -105,7 +103,6 @@ export function transition(accounts: AccountDirectory, record: NumberRecord, req
         break;
     }
   }
-  if (next !== record) next = { ...next, modified: request.now };
   return { ok: true, record: next, acquire };
 }
 
