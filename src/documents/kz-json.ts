@@ -3,7 +3,7 @@
  * value (what `props:filter_empty` and `kz_json:get_ne_value` skip) and of two JSON values being equal
  * (`kz_json:are_equal`, which ignores object key order).
  */
-import { isJsonObject, JsonValue } from './json';
+import { isJsonObject, JsonObject, JsonValue } from './json';
 
 /** `undefined`, `null`, `""`, `[]` and `{}` are empty (core/kazoo_stdlib kz_term:is_empty/1 for JSON terms). */
 export function isEmptyJson(value: unknown): boolean {
@@ -30,7 +30,18 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** A copy that shares nothing with the original, so a record never aliases the document it was read from. */
+/**
+ * A copy that shares nothing with the original, so a record never aliases the document it was read
+ * from. Hand-written because structuredClone is several times slower on small JSON objects.
+ */
 export function cloneJson<T extends JsonValue>(value: T): T {
-  return structuredClone(value);
+  return copyValue(value) as T;
+}
+
+function copyValue(value: JsonValue): JsonValue {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyValue);
+  const copy: JsonObject = {};
+  for (const key of Object.keys(value)) copy[key] = copyValue(value[key]);
+  return copy;
 }

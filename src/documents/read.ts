@@ -449,7 +449,7 @@ function collapseConsecutive(ids: readonly string[]): string[] {
 }
 
 function byteLength(text: string): number {
-  return new TextEncoder().encode(text).length;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 function describe(value: unknown): string {

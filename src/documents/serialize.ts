@@ -20,8 +20,12 @@ export function isKeptPublicKey(key: string): boolean {
   return !isPrivateKey(key) && !DROPPED_PUBLIC_KEYS.has(key);
 }
 
-/** The 4.3 document for `record`, with `pvt_modified` set to `modified`. */
-export function toKazooDocument(record: NumberRecord, modified: number): NumberDoc {
+/**
+ * The 4.3 document for `record`, with `pvt_modified` set to `modified`. Values are deep copies unless
+ * `copy` is false (for a comparison that is thrown away at once).
+ */
+export function toKazooDocument(record: NumberRecord, modified: number, options: { copy: boolean } = { copy: true }): NumberDoc {
+  const copy = options.copy ? cloneJson : <T extends JsonValue>(value: T): T => value;
   const head = { _id: record.number, pvt_db_name: numberDbName(record.number) };
   const tail = {
     pvt_ported_in: record.portedIn,
@@ -34,7 +38,7 @@ export function toKazooDocument(record: NumberRecord, modified: number): NumberD
   const doc: NumberDoc = record.state === undefined ? { ...head, ...tail } : { ...head, pvt_state: record.state, ...tail };
 
   for (const [key, value] of Object.entries(record.publicFields)) {
-    if (isKeptPublicKey(key)) doc[key] = cloneJson(value);
+    if (isKeptPublicKey(key)) doc[key] = copy(value);
   }
 
   const optional: [string, JsonValue | undefined][] = [
@@ -50,7 +54,7 @@ export function toKazooDocument(record: NumberRecord, modified: number): NumberD
     ['pvt_region', record.region],
   ];
   for (const [key, value] of optional) {
-    if (value !== undefined && !isEmptyJson(value)) doc[key] = cloneJson(value);
+    if (value !== undefined && !isEmptyJson(value)) doc[key] = copy(value);
   }
   return doc;
 }
@@ -67,7 +71,7 @@ function numberDbName(number: string): string {
 /** kz_http_util:urlencode/1: keeps A–Z a–z 0–9 . - ~ _, space becomes +, every other byte %XX upper-case. */
 function urlencode(text: string): string {
   let encoded = '';
-  for (const byte of new TextEncoder().encode(text)) {
+  for (const byte of Buffer.from(text, 'utf8')) {
     const char = String.fromCharCode(byte);
     if (/[A-Za-z0-9.\-~_]/.test(char)) encoded += char;
     else if (char === ' ') encoded += '+';

@@ -42,7 +42,7 @@ export function needsWrite(subject: ReadResult | NumberRecord): boolean {
 function changedSinceRead(record: NumberRecord): boolean {
   if (record.loaded === undefined) return true;
   const asRead = record.loaded.asRead;
-  return !jsonEqual(toKazooDocument(record, asRead.pvt_modified), asRead);
+  return !jsonEqual(toKazooDocument(record, asRead.pvt_modified, { copy: false }), asRead);
 }
 
 const ACCOUNT_ID_BYTES = 32;
@@ -70,5 +70,5 @@ function assertWritable(record: NumberRecord): void {
 }
 
 function isAccountId(id: string): boolean {
-  return new TextEncoder().encode(id).length === ACCOUNT_ID_BYTES;
+  return Buffer.byteLength(id, 'utf8') === ACCOUNT_ID_BYTES;
 }
