@@ -1,0 +1,292 @@
+/**
+ * The embedded CouchDB-compatible server: express-pouchdb over PouchDB (leveldb on disk, or memory for
+ * tests), served over HTTP on loopback so that knm's one client, curl, Kazoo tools and Fauxton-like
+ * clients all use it exactly as they would use CouchDB.
+ *
+ * express-pouchdb 4.2 falls short of CouchDB in ways knm depends on (DESIGN.md, "What the embedded server
+ * does not do"); the routes in front of it mend each one:
+ *  - database names keep their `/` (db-names.ts), and `_all_dbs` lists real names with CouchDB's ranges;
+ *  - `_changes` honours timeout, cancels abandoned feeds, refuses unknown filters cleanly and rewinds an
+ *    unknown `since` (changes-route.ts, seq.ts);
+ *  - `_db_updates` exists (db-updates.ts);
+ *  - `_bulk_docs` answers in input order (bulk-docs-order.ts); validate_doc_update itself is run by
+ *    express-pouchdb's pouchdb-validation with CouchDB's semantics (403/401 with the reason, per document);
+ *  - creating a database once an admin exists answers 401 instead of crashing, and a process-level guard
+ *    survives anything else express-pouchdb throws (crash-guard.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import expressPouchDB from 'express-pouchdb';
+import { getOrCreateDB } from 'express-pouchdb/lib/create-or-delete-dbs';
+import PouchDB from 'pouchdb';
+import memoryAdapter from 'pouchdb-adapter-memory';
+import { serveAllDbs } from './embedded/all-dbs-route';
+import { giveIds, inInputOrder } from './embedded/bulk-docs-order';
+import { serveChanges } from './embedded/changes-route';
+import { holdCrashGuard } from './embedded/crash-guard';
+import { fromStorageName, illegalDbNameReason, isLegalDbName, toStorageName } from './embedded/db-names';
+import { DbUpdatesLog, serveDbUpdates } from './embedded/db-updates';
+import { LiveFeeds } from './embedded/live-feeds';
+import type { PouchDb } from './embedded/pouch';
+import { encodeSeq } from './embedded/seq';
+import { dbEventOf } from './embedded/write-events';
+
+export interface EmbeddedServerOptions {
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Where leveldb keeps the databases; created if missing. Ignored when `inMemory`. */
+  dataDir?: string;
+  /** Keep everything in memory (tests). */
+  inMemory?: boolean;
+  /** Where the server's own notices go (default: stderr). */
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedServer {
+  url: string;
+  port: number;
+  /** Live feeds still open: the routes' own count, and PouchDB's (one 'destroyed' listener per live feed). */
+  stats(): { openFeeds: number; pouchFeeds: number };
+  close(): Promise<void>;
+}
+
+interface PouchStatics {
+  allDbs(): Promise<string[]>;
+  new: (name: string, options?: unknown) => unknown;
+  __dbCacheMap?: Map<string, PouchDb & { close(): Promise<void> }>;
+}
+
+interface DbCreation {
+  info(callback: (error: unknown, info?: unknown) => void): void;
+}
+
+const JSON_LIMIT = '4gb';
+
+export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): Promise<EmbeddedServer> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const Pouch = createPouch(options);
+  const statics = Pouch as unknown as PouchStatics;
+
+  const pouchApp = expressPouchDB({
+    mode: 'fullCouchDB',
+    // A log line per request costs more than the request on small writes; errors still reach the log.
+    overrideMode: { exclude: ['routes/http-log'] },
+    inMemoryConfig: true,
+    logPath: options.inMemory || options.dataDir === undefined ? os.devNull : path.join(options.dataDir, 'log.txt'),
+  });
+  await pouchApp.setPouchDB(Pouch);
+  answerDbCreationFailures(statics);
+
+  const feeds = new LiveFeeds();
+  const updates = new DbUpdatesLog();
+  const instanceIds = new WeakMap<object, string>();
+  const storedNames = (): Promise<string[]> => statics.allDbs();
+
+  async function openDb(storageName: string): Promise<PouchDb | undefined> {
+    if (!(await storedNames()).includes(storageName)) return undefined;
+    return (await getOrCreateDB(Pouch, storageName)) as PouchDb;
+  }
+
+  async function instanceIdOf(db: PouchDb): Promise<string> {
+    const known = instanceIds.get(db);
+    if (known !== undefined) return known;
+    const id = (await db.id()).replace(/-/g, '');
+    instanceIds.set(db, id);
+    return id;
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => routeDatabaseName(req, res, next, updates));
+  app.get('/_all_dbs', (req, res, next) => serveAllDbs(req, res, storedNames).catch(next));
+  app.get('/_db_updates', (req, res) => serveDbUpdates(req, res, updates, feeds));
+  app.post('/_db_updates', (req, res) => serveDbUpdates(req, res, updates, feeds));
+
+  const changes = async (req: Request, res: Response): Promise<void> => {
+    const db = await openDb(req.params.db);
+    if (db === undefined) return void res.status(404).json({ error: 'not_found', reason: 'Database does not exist.' });
+    await serveChanges(req, res, { db, instanceId: await instanceIdOf(db), feeds });
+  };
+  app.get('/:db/_changes', (req, res, next) => changes(req, res).catch(next));
+  app.post('/:db/_changes', jsonBody, (req, res, next) => changes(req, res).catch(next));
+  app.post('/:db/_bulk_docs', jsonBody, keepBulkOrder);
+  app.get('/:db', (req, res, next) => rewriteDbInfo(req, res, next, openDb, instanceIdOf).catch(next));
+  app.use(pouchApp);
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    log(`knm embedded store: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (!res.headersSent) res.status(500).json({ error: 'unknown_error', reason: error instanceof Error ? error.message : String(error) });
+    else res.end();
+  });
+
+  const releaseGuard = holdCrashGuard(log);
+  const server = http.createServer(app);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    releaseGuard();
+    await closeDbs(statics);
+    throw error;
+  }
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 0);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    stats: () => ({
+      openFeeds: feeds.count,
+      pouchFeeds: [...(statics.__dbCacheMap?.values() ?? [])].reduce((sum, db) => sum + db.listenerCount('destroyed'), 0),
+    }),
+    close() {
+      closing ??= (async () => {
+        feeds.cancelAll();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await closeDbs(statics);
+        releaseGuard();
+      })();
+      return closing;
+    },
+  };
+}
+
+function createPouch(options: EmbeddedServerOptions): unknown {
+  if (options.inMemory) {
+    PouchDB.plugin(memoryAdapter);
+    // memdown keeps stores per name for the whole process: a prefix of its own keeps each server apart.
+    return PouchDB.defaults({ adapter: 'memory', prefix: `knm-${randomUUID()}-` } as PouchDB.Configuration.DatabaseConfiguration);
+  }
+  const dataDir = path.resolve(options.dataDir ?? './data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  return PouchDB.defaults({ prefix: `${dataDir}${path.sep}` } as PouchDB.Configuration.DatabaseConfiguration);
+}
+
+/**
+ * Maps the database segment of the URL to its storage name before express-pouchdb sees it, refuses names
+ * CouchDB refuses, and notes each successful write for `_db_updates`.
+ */
+function routeDatabaseName(req: Request, res: Response, next: NextFunction, updates: DbUpdatesLog): void {
+  const queryAt = req.url.indexOf('?');
+  const pathname = queryAt === -1 ? req.url : req.url.slice(0, queryAt);
+  const search = queryAt === -1 ? '' : req.url.slice(queryAt);
+  const raw = pathname.split('/').slice(1);
+  if (raw.length === 0 || raw[0] === '') return next();
+  let segments: string[];
+  try {
+    segments = raw.map((segment) => decodeURIComponent(segment));
+  } catch {
+    return void res.status(400).json({ error: 'bad_request', reason: 'invalid percent-encoding in the URL' });
+  }
+  const dbName = segments[0];
+  if (dbName.startsWith('_') && dbName !== '_users' && dbName !== '_replicator') return next();
+  if (req.method === 'PUT' && segments.length === 1 && !isLegalDbName(dbName)) {
+    return void res.status(400).json({ error: 'illegal_database_name', reason: illegalDbNameReason(dbName) });
+  }
+  req.url = `/${[encodeURIComponent(toStorageName(dbName)), ...raw.slice(1)].join('/')}${search}`;
+  // express-pouchdb's vhost and rewrite handlers rebuild the URL from originalUrl.
+  req.originalUrl = req.url;
+  res.on('finish', () => {
+    const type = dbEventOf(req.method, segments, res.statusCode);
+    if (type !== undefined) updates.record(dbName, type);
+  });
+  next();
+}
+
+/** Parses a JSON body whatever its content type (as CouchDB's own clients assume), answering bad JSON as CouchDB. */
+function jsonBody(req: Request, res: Response, next: NextFunction): void {
+  express.json({ limit: JSON_LIMIT, type: () => true, strict: false })(req, res, (error?: unknown) => {
+    if (error !== undefined && error !== null) {
+      const status = (error as { status?: number }).status === 413 ? 413 : 400;
+      return void res.status(status).json(status === 413 ? { error: 'too_large', reason: 'the request entity is too large' } : { error: 'bad_request', reason: 'invalid UTF-8 JSON' });
+    }
+    next();
+  });
+}
+
+function keepBulkOrder(req: Request, res: Response, next: NextFunction): void {
+  const body = req.body as { docs?: unknown } | undefined;
+  if (!Array.isArray(body?.docs)) return next();
+  const ids = giveIds(body.docs);
+  rewriteJsonResponse(res, (answer) => (Array.isArray(answer) ? inInputOrder(ids, answer) : answer));
+  next();
+}
+
+/** `GET /{db}`: the real name and a sequence in the same form `_changes` gives. */
+async function rewriteDbInfo(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  openDb: (storageName: string) => Promise<PouchDb | undefined>,
+  instanceIdOf: (db: PouchDb) => Promise<string>,
+): Promise<void> {
+  const storageName = req.params.db;
+  const db = storageName.startsWith('_') && storageName !== '_users' && storageName !== '_replicator' ? undefined : await openDb(storageName);
+  if (db === undefined) return next();
+  const instanceId = await instanceIdOf(db);
+  rewriteJsonResponse(res, (answer) => {
+    if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return answer;
+    const info = answer as Record<string, unknown>;
+    if (typeof info.db_name !== 'string' || info.update_seq === undefined) return answer;
+    return { ...info, db_name: fromStorageName(storageName), update_seq: encodeSeq(Number(info.update_seq), instanceId) };
+  });
+  next();
+}
+
+function rewriteJsonResponse(res: Response, rewrite: (answer: unknown) => unknown): void {
+  const send = res.send.bind(res);
+  res.send = ((body?: unknown) => {
+    const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : undefined;
+    if (text === undefined) return send(body);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return send(body);
+    }
+    return send(Buffer.from(JSON.stringify(rewrite(parsed))));
+  }) as Response['send'];
+}
+
+/**
+ * With an admin configured, pouchdb-security turns `PouchDB.new` into a promise, and express-pouchdb's
+ * `PUT /{db}` then calls `.info` on that promise and crashes the process. Hand it something with `.info`
+ * that reports the 401 (or the created database) the way the route expects.
+ */
+function answerDbCreationFailures(statics: PouchStatics): void {
+  const create = statics.new;
+  statics.new = function (this: unknown, name: string, options?: unknown): unknown {
+    const made = create.call(this, name, options);
+    if (typeof made !== 'object' || made === null || typeof (made as Partial<DbCreation>).info === 'function') return made;
+    if (typeof (made as Partial<PromiseLike<unknown>>).then !== 'function') return made;
+    const pending = made as PromiseLike<DbCreation>;
+    const creation: DbCreation & { __opts: Record<string, never> } = {
+      __opts: {},
+      info(callback) {
+        pending.then((db) => db.info(callback), (error: unknown) => callback(error));
+      },
+    };
+    return creation;
+  };
+}
+
+async function closeDbs(statics: PouchStatics): Promise<void> {
+  const open = [...(statics.__dbCacheMap?.values() ?? [])];
+  statics.__dbCacheMap?.clear();
+  await Promise.all(open.map((db) => db.close().catch(() => undefined)));
+}

@@ -1,0 +1,25 @@
+/** The parts of express-pouchdb 4.2 (no typings of its own) that the embedded server uses. */
+declare module 'express-pouchdb' {
+  import type { Express } from 'express';
+
+  interface ExpressPouchDBOptions {
+    mode?: 'fullCouchDB' | 'minimumForPouchDB' | 'custom';
+    overrideMode?: { include?: string[]; exclude?: string[] };
+    inMemoryConfig?: boolean;
+    configPath?: string;
+    logPath?: string;
+  }
+
+  interface ExpressPouchDBApp extends Express {
+    /** Starts express-pouchdb's daemons (validation, security, all-dbs, …) on this PouchDB constructor. */
+    setPouchDB(pouch: unknown): Promise<void>;
+  }
+
+  function expressPouchDB(options?: ExpressPouchDBOptions): ExpressPouchDBApp;
+  export = expressPouchDB;
+}
+
+declare module 'express-pouchdb/lib/create-or-delete-dbs' {
+  /** The database object express-pouchdb itself uses for this name (cached, so live feeds see its writes). */
+  export function getOrCreateDB(pouch: unknown, name: string): Promise<unknown>;
+}
