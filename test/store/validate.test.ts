@@ -351,10 +351,13 @@ describe('validate_doc_update (in node, CouchDB calling convention)', () => {
       expectAccepted({ _id: 'number_manager', default: {} }, null, 'system_config', 'system_config');
     });
 
-    it('the database name in URL-encoded and shard-file form', () => {
+    it('the database name in URL-encoded, shard-file and embedded-storage form', () => {
       expectRefused(numberDoc('available'), null, 'numbers%2F%2B1416', /belongs in database numbers\/\+1415/);
       expectRefused(numberDoc('available'), null, 'shards/00000000-7fffffff/numbers/+1416.1700000000', /belongs in database numbers\/\+1415/);
       expectAccepted(numberDoc('available'), null, 'shards/00000000-7fffffff/numbers/+1415.1700000000', 'shard of the right db');
+      // knm's embedded server: express-pouchdb reports the storage name (src/store/embedded/db-names.ts)
+      expectRefused(numberDoc('available'), null, 'numbers$2f+1416', /belongs in database numbers\/\+1415/);
+      expectRefused(numberDoc('port_in'), null, 'numbers$2fmanaged', /a numbers\/managed pool document/);
     });
 
     it('without a database name (a server that does not give one) the other checks still run', () => {

@@ -64,9 +64,11 @@ function (newDoc, oldDoc, userCtx, secObj) {
     return value === undefined ? 'nothing' : JSON.stringify(value);
   }
 
-  // CouchDB 3 gives the clustered name (mem3:dbname); tolerate a URL-encoded or shard-file form as well.
+  // CouchDB 3 gives the clustered name (mem3:dbname); tolerate a URL-encoded or shard-file form as well, and the
+  // storage name knm's embedded server gives PouchDB ('/' as '$2f', '$' as '$24': src/store/embedded/db-names.ts).
   function plainDbName(name) {
     if (typeof name !== 'string') return null;
+    if (name.indexOf('numbers$2f') === 0) name = name.replace(/\$2f/g, '/').replace(/\$24/g, '$');
     var shard = /^shards\/[0-9a-f]+-[0-9a-f]+\/(.*)\.[0-9]+$/.exec(name);
     if (shard) name = shard[1];
     if (name.indexOf('%') !== -1) {
