@@ -42,7 +42,7 @@ export interface EmittedRow {
 }
 
 /** Runs a map function over documents; rows come out in document order (not CouchDB's collation order). */
-export function runMap(source: string, docs: readonly { _id: string }[]): EmittedRow[] {
+export function runMap(source: string, docs: readonly ({ _id: string } & Record<string, unknown>)[]): EmittedRow[] {
   const rows: EmittedRow[] = [];
   let current = '';
   const context = vm.createContext({
