@@ -305,7 +305,7 @@ class Findings {
 
   carrierData(doc: JsonObject): JsonObject {
     const value = doc.pvt_carrier_data;
-    if (value === undefined || value === null) return {};
+    if (value === undefined) return {};
     if (isJsonObject(value)) return cloneJson(value);
     this.refusedBy43('pvt_carrier_data', value, 'no carrier data');
     return {};

@@ -198,6 +198,14 @@ describe('documents: reading details', () => {
     expect(result.record.state).to.equal('reserved');
   });
 
+  it('reports null where 4.3 needs a value (FACTS §1.8 "not an object", "null")', () => {
+    for (const field of ['pvt_carrier_data', 'pvt_module_name', 'pvt_reserve_history', 'pvt_previously_assigned_to']) {
+      const result = read(modern({ [field]: null }));
+      expect(result.malformed, field).to.equal(true);
+      expect(result.warnings.join(' '), field).to.contain(field);
+    }
+  });
+
   it('drops malformed reserve history entries but keeps the good ones', () => {
     const result = read(modern({ pvt_reserve_history: [ACCOUNT, 'short'] }));
     expect(result.malformed).to.equal(true);
