@@ -14,7 +14,7 @@ export const NUMBERS_DB_PREFIX = 'numbers/';
 export function toDb(number: string): string | undefined {
   const bytes = Buffer.from(number, 'utf8');
   if (bytes.length < 5) return undefined;
-  return urlencodeBytes(Buffer.concat([Buffer.from(NUMBERS_DB_PREFIX), bytes.subarray(0, 5)]));
+  return encodeDbName(NUMBERS_DB_PREFIX) + urlencodeBytes(bytes.subarray(0, 5));
 }
 
 /** The CouchDB name of toDb(number): `numbers/+1415`. */
@@ -31,7 +31,7 @@ export function encodeDbName(name: string): string {
   return urlencodeBytes(Buffer.from(name, 'utf8'));
 }
 
-function urlencodeBytes(bytes: Uint8Array): string {
+function urlencodeBytes(bytes: Buffer): string {
   let encoded = '';
   for (const byte of bytes) {
     const safe =
