@@ -1,0 +1,44 @@
+/**
+ * `knm bootstrap`: creates the databases knm and Kazoo need, writes Kazoo's default configuration where there is
+ * none, and deploys every design document (fixed databases and every existing number database). Safe to repeat:
+ * a second run writes nothing. Progress goes to stderr; the result to stdout (one JSON document with --json).
+ */
+import type { Argv } from 'yargs';
+import { bootstrap, type BootstrapReport } from '../../store/bootstrap';
+import { connectStore } from '../../store/client';
+import { resolveStoreUrl } from '../../store/connection';
+import { loadDesignDocs } from '../../store/design-docs';
+import { systemClock } from '../../time';
+import { printResult } from '../output';
+import type { CommandRegistration } from './index';
+
+export function deploymentLines(report: Pick<BootstrapReport, 'designDocs' | 'failures'>): string[] {
+  const written = report.designDocs.reduce((sum, { written }) => sum + written.length, 0);
+  const unchanged = report.designDocs.reduce((sum, { unchanged }) => sum + unchanged.length, 0);
+  const lines = [`design documents: ${written} written, ${unchanged} already current, in ${report.designDocs.length} databases`];
+  for (const { db, written: ids } of report.designDocs) if (ids.length > 0) lines.push(`  ${db}: ${ids.join(', ')}`);
+  for (const { db, reason } of report.failures) lines.push(`failed: ${db}: ${reason}`);
+  return lines;
+}
+
+export const registerBootstrap: CommandRegistration = (parser: Argv) =>
+  parser.command(
+    'bootstrap',
+    'create the databases, default configuration and design documents (idempotent)',
+    (command) => command.option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' }),
+    async (argv) => {
+      const target = resolveStoreUrl({ env: process.env, couchOption: argv.couch });
+      const store = connectStore(target);
+      const log = (line: string): void => {
+        process.stderr.write(`knm bootstrap: ${line}\n`);
+      };
+      log(`store ${store.url}`);
+      const report = await bootstrap({ store, target, library: await loadDesignDocs(), now: systemClock(), log });
+      printResult(argv.json === true, report, () => [
+        `databases created: ${report.createdDbs.length > 0 ? report.createdDbs.join(', ') : 'none (all existed)'}`,
+        ...report.config.map(({ id, created }) => `system_config/${id}: ${created ? "written with Kazoo's defaults" : 'kept as it is'}`),
+        ...deploymentLines(report),
+      ]);
+      if (report.failures.length > 0) process.exitCode = 1;
+    },
+  );

@@ -1,0 +1,35 @@
+/**
+ * `knm refresh-numbers-dbs`: (re)deploys the design documents (Kazoo's `_design/numbers`, knm's views and
+ * validation) to every existing number database, including ones created behind knm's back. Kazoo's
+ * `sup kazoo_number_manager_maintenance refresh_numbers_dbs` does the same for its own views.
+ */
+import type { Argv } from 'yargs';
+import { refreshNumberDbs } from '../../store/bootstrap';
+import { connectStore } from '../../store/client';
+import { resolveStoreUrl } from '../../store/connection';
+import { loadDesignDocs } from '../../store/design-docs';
+import { printResult, UsageError } from '../output';
+import { deploymentLines } from './bootstrap';
+import type { CommandRegistration } from './index';
+
+export const registerRefreshNumbersDbs: CommandRegistration = (parser: Argv) =>
+  parser.command(
+    'refresh-numbers-dbs',
+    'deploy the design documents to every number database (only what changed is written)',
+    (command) => command
+      .option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' })
+      .option('concurrency', { type: 'number', default: 8, describe: 'databases handled at once' }),
+    async (argv) => {
+      if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) {
+        throw new UsageError(`--concurrency must be a positive integer, not ${String(argv.concurrency)}`);
+      }
+      const store = connectStore(resolveStoreUrl({ env: process.env, couchOption: argv.couch }));
+      const log = (line: string): void => {
+        process.stderr.write(`knm refresh-numbers-dbs: ${line}\n`);
+      };
+      log(`store ${store.url}`);
+      const report = await refreshNumberDbs({ store, library: await loadDesignDocs(), log, concurrency: argv.concurrency });
+      printResult(argv.json === true, report, () => deploymentLines(report));
+      if (report.failures.length > 0) process.exitCode = 1;
+    },
+  );
