@@ -1,4 +1,5 @@
 import { documentsSection } from './documents';
+import { numbersSection } from './numbers';
 
 export interface BenchSection {
   name: string;
@@ -6,4 +7,4 @@ export interface BenchSection {
 }
 
 /** The benchmark sections, in the order they run. The raw store ceiling comes first: later ratios use it. */
-export const sections: BenchSection[] = [documentsSection];
+export const sections: BenchSection[] = [documentsSection, numbersSection];
