@@ -11,6 +11,7 @@ import { AccountDirectory, isAccountId, SYSTEM } from './accounts';
 import { allowedCreationStates, allowNumberAdditions, isAdmin } from './authorization';
 import { unauthorized } from './errors';
 import { transition, TransitionResult } from './transitions';
+import { withModule } from './update';
 
 export interface CreateRequest {
   readonly authBy: string | undefined;
@@ -125,16 +126,10 @@ export function newNumberRecord(
 function applyCreateOptions(record: NumberRecord, policy: CreatePolicy, request: CreateRequest, state: NumberState): NumberRecord {
   let next = record;
   if (request.publicFields !== undefined) next = { ...next, publicFields: request.publicFields };
-  if (request.portedIn === true) next = { ...next, portedIn: true, moduleName: moduleFor(policy, request, state) };
-  else if (request.moduleName !== undefined) next = { ...next, moduleName: request.moduleName };
-  if (next.moduleName !== record.moduleName) next = withLocalFeature(next);
+  if (request.portedIn === true) next = { ...next, portedIn: true };
+  const moduleName = request.portedIn === true ? moduleFor(policy, request, state) : request.moduleName;
+  if (moduleName !== undefined && moduleName !== next.moduleName) next = withModule(next, moduleName);
   return next;
-}
-
-/** set_module_name/2: `local` comes with knm_local/knm_mdn and goes with any other module. */
-function withLocalFeature(record: NumberRecord): NumberRecord {
-  const { [FEATURE_LOCAL]: _local, ...others } = record.features;
-  return { ...record, features: isLocalModule(record.moduleName) ? { ...others, [FEATURE_LOCAL]: {} } : others };
 }
 
 function assignFailure(): KnmError {

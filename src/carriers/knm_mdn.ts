@@ -1,0 +1,10 @@
+/** Mobile numbers (MDN); only ever in_service, never searched (FACTS §5). Acquire and disconnect change nothing outside the number. */
+import { inertCarrier } from './carrier';
+
+export const knmMdn = inertCarrier({
+  module: 'knm_mdn',
+  isLocal: false,
+  isBillable: false,
+  shouldLookupCnam: true,
+  maximalPrefixLength: 0,
+});

@@ -1,0 +1,348 @@
+/**
+ * The number operations over the store (`knm_numbers` → `knm_ops`, states.md §6): get, create, move,
+ * reserve, release, delete, update and assign_to_app, each for a batch of numbers, answering per number
+ * like Kazoo (the public JSON, or the number with its error).
+ *
+ * Each number is read, decided by the pure rules, acted on through its carrier, and written under MVCC:
+ * a conflict means someone else wrote the number meanwhile, so it is read and decided again (a few times)
+ * and no update is ever lost. The number database is the truth; the holder's account database gets the same
+ * document, and the previous holder's copy is removed, as knm_phone_number:save/1 does.
+ */
+import type { Carrier } from '../carriers/carrier';
+import { carrierFor } from '../carriers/registry';
+import type { NumberManagerConfig } from '../config/number-manager';
+import type { JsonObject } from '../documents/json';
+import { toPublicJson } from '../documents/public';
+import { readNumberDocument } from '../documents/read';
+import { isNumberState, NumberRecord, NumberState } from '../documents/types';
+import { isDirty, writeNumberDocument } from '../documents/write';
+import { KazooErrorJson, KnmError } from '../errors';
+import { accountDbName, toDbName } from '../numbers/db-names';
+import type { NumberRules } from '../numbers/rules';
+import { withNumberDb } from '../store/bootstrap';
+import type { Store } from '../store/client';
+import type { DesignDocLibrary } from '../store/design-docs';
+import type { CouchDoc } from '../store/types';
+import type { Clock } from '../time';
+import { AccountDirectory, AccountFacts, isAccountId, readAccountDoc, SYSTEM } from './accounts';
+import { Actors, canFetch, isAdmin } from './authorization';
+import { create as planCreate, CreateRequest } from './create';
+import { unauthorized } from './errors';
+import { featuresForState } from './features';
+import { release as planRelease } from './release';
+import { transition } from './transitions';
+import { applyUpdate, NumberUpdate } from './update';
+
+export interface LifecycleEnvironment {
+  readonly store: Store;
+  readonly designDocs: DesignDocLibrary;
+  readonly rules: NumberRules;
+  readonly config: NumberManagerConfig;
+  readonly clock: Clock;
+  /** Carrier modules by name; the registry unless a test brings its own. */
+  readonly carriers?: (module: string) => Carrier | undefined;
+}
+
+export type NumberOutcome =
+  | { readonly number: string; readonly ok: true; readonly result: JsonObject }
+  | { readonly number: string; readonly ok: false; readonly error: KazooErrorJson };
+
+export interface Requester {
+  /** Account id of the requester, or `system`. */
+  readonly authBy: string;
+  /** Save MDN numbers (Kazoo's `mdn_run`): without it, only system may save a knm_mdn number. */
+  readonly mdnRun?: boolean;
+}
+
+/** What one number's turn decided. */
+type Decision =
+  | { kind: 'save'; record: NumberRecord; acquire?: boolean; disconnect?: boolean }
+  | { kind: 'remove'; record: NumberRecord; disconnect?: boolean }
+  | { kind: 'unchanged'; record: NumberRecord }
+  | { kind: 'fail'; error: KnmError };
+
+interface Loaded {
+  /** The normalized number. */
+  number: string;
+  /** The number database (CouchDB name). */
+  db: string;
+  /** The number as stored, or undefined when there is no document. */
+  record: NumberRecord | undefined;
+}
+
+const ACCOUNTS_DB = 'accounts';
+const PORT_REQUESTS_DB = 'port_requests';
+/** Reads-and-decides-again after a conflict, with a short jittered pause so that racing callers spread out. */
+const CONFLICT_ATTEMPTS = 8;
+const CONFLICT_PAUSE_MS = 10;
+
+export class NumberService {
+  private readonly carriers: (module: string) => Carrier | undefined;
+
+  constructor(private readonly env: LifecycleEnvironment) {
+    this.carriers = env.carriers ?? carrierFor;
+  }
+
+  get(numbers: readonly string[], requester: Requester): Promise<NumberOutcome[]> {
+    return this.each(numbers, requester, [], async (loaded, accounts) => {
+      const found = this.fetched(loaded, accounts, requester);
+      return found instanceof KnmError ? fail(found) : { kind: 'unchanged', record: found };
+    });
+  }
+
+  create(numbers: readonly string[], requester: Requester, request: Omit<CreateRequest, 'authBy'>): Promise<NumberOutcome[]> {
+    const policy = { availableModuleName: this.env.config.available_module_name, portInModuleName: this.env.config.port_in_module_name };
+    return this.each(numbers, requester, [request.assignTo], async (loaded, accounts) => {
+      const isPorting = loaded.record === undefined && request.portedIn !== true ? await this.isPorting(loaded.number) : false;
+      const result = planCreate(accounts, loaded.number, loaded.record, isPorting, policy, { ...request, authBy: requester.authBy }, this.env.clock());
+      return result.ok ? { kind: 'save', record: result.record, acquire: result.acquire } : fail(result.error);
+    });
+  }
+
+  /** Activates numbers for `moveTo` (knm_numbers:move/3): a transition to in_service. */
+  move(numbers: readonly string[], requester: Requester, moveTo: string, publicFields?: JsonObject): Promise<NumberOutcome[]> {
+    return this.each(numbers, requester, [moveTo], async (loaded, accounts) => {
+      const found = this.fetched(loaded, accounts, requester, moveTo);
+      if (found instanceof KnmError) return fail(found);
+      const withFields = publicFields === undefined ? found : { ...found, publicFields };
+      const result = transition(accounts, withFields, { target: 'in_service', authBy: requester.authBy, assignTo: moveTo });
+      return result.ok ? { kind: 'save', record: result.record, acquire: result.acquire } : fail(result.error);
+    });
+  }
+
+  reserve(numbers: readonly string[], requester: Requester, assignTo: string | undefined): Promise<NumberOutcome[]> {
+    return this.each(numbers, requester, [assignTo], async (loaded, accounts) => {
+      if (!isAccountId(assignTo)) {
+        return fail(new KnmError('assign_failure', 400, 'invalid account to assign to', { cause: 'field_undefined', hint: 'give the 32-character account id to reserve the number for' }));
+      }
+      const found = this.fetched(loaded, accounts, requester, assignTo);
+      if (found instanceof KnmError) return fail(found);
+      const result = transition(accounts, found, { target: 'reserved', authBy: requester.authBy, assignTo });
+      return result.ok ? { kind: 'save', record: result.record, acquire: result.acquire } : fail(result.error);
+    });
+  }
+
+  release(numbers: readonly string[], requester: Requester): Promise<NumberOutcome[]> {
+    const policy = {
+      releasedState: releasedState(this.env.config),
+      shouldPermanentlyDelete: this.env.config.should_permanently_delete,
+      shouldAge: this.env.config.should_age,
+    };
+    return this.each(numbers, requester, [], async (loaded, accounts) => {
+      const found = this.fetched(loaded, accounts, requester);
+      if (found instanceof KnmError) return fail(found);
+      const result = planRelease(accounts, found, policy, { authBy: requester.authBy });
+      if (!result.ok) return fail(result.error);
+      if (result.remove) return { kind: 'remove', record: result.record, disconnect: result.disconnect };
+      return { kind: 'save', record: result.record, disconnect: result.disconnect };
+    });
+  }
+
+  /** Hard delete (knm_ops:delete/2): admins only, whatever the state. */
+  delete(numbers: readonly string[], requester: Requester): Promise<NumberOutcome[]> {
+    return this.each(numbers, requester, [], async (loaded, accounts) => {
+      if (!isAdmin(accounts, requester.authBy)) return fail(unauthorized());
+      const found = this.fetched(loaded, accounts, requester);
+      if (found instanceof KnmError) return fail(found);
+      return { kind: 'remove', record: { ...found, state: 'deleted' } };
+    });
+  }
+
+  update(numbers: readonly string[], requester: Requester, update: NumberUpdate): Promise<NumberOutcome[]> {
+    return this.each(numbers, requester, [], async (loaded, accounts) => {
+      const found = this.fetched(loaded, accounts, requester);
+      if (found instanceof KnmError) return fail(found);
+      return { kind: 'save', record: applyUpdate(found, update) };
+    });
+  }
+
+  assignToApp(numbers: readonly string[], requester: Requester, app: string | undefined): Promise<NumberOutcome[]> {
+    return this.update(numbers, requester, { usedBy: app ?? null });
+  }
+
+  /**
+   * Runs `decide` for every number, in order, with the accounts it needs; reconcile first, then one number
+   * at a time so that a batch never holds more than one number's work in flight.
+   */
+  private async each(
+    numbers: readonly string[],
+    requester: Requester,
+    otherAccounts: readonly (string | undefined)[],
+    decide: (loaded: Loaded, accounts: AccountDirectory) => Promise<Decision>,
+  ): Promise<NumberOutcome[]> {
+    const outcomes: NumberOutcome[] = [];
+    for (const input of numbers) {
+      outcomes.push(await this.one(input, requester, otherAccounts, decide));
+    }
+    return outcomes;
+  }
+
+  private async one(
+    input: string,
+    requester: Requester,
+    otherAccounts: readonly (string | undefined)[],
+    decide: (loaded: Loaded, accounts: AccountDirectory) => Promise<Decision>,
+  ): Promise<NumberOutcome> {
+    if (!this.env.rules.isReconcilable(input)) return failed(input, notReconcilable(input));
+    const number = this.env.rules.normalize(input);
+    const db = toDbName(number);
+    if (db === undefined || !number.startsWith('+')) return failed(input, notReconcilable(input));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const loaded: Loaded = { number, db, record: await this.load(db, number) };
+        const accounts = await this.accountsFor([requester.authBy, loaded.record?.assignedTo, ...otherAccounts]);
+        const decision = await decide(loaded, accounts);
+        return await this.carryOut(loaded, decision, requester);
+      } catch (error) {
+        const conflict = error instanceof KnmError && error.error === 'conflict';
+        if (conflict && attempt < CONFLICT_ATTEMPTS) {
+          await pause(CONFLICT_PAUSE_MS * attempt * Math.random());
+          continue;
+        }
+        if (error instanceof KnmError) return failed(number, error);
+        throw error;
+      }
+    }
+  }
+
+  private async load(db: string, number: string): Promise<NumberRecord | undefined> {
+    const doc = await this.env.store.getOrNull(db, number);
+    if (doc === null) return undefined;
+    const context = { now: this.env.clock(), normalize: this.env.rules.normalize, availableModuleName: this.env.config.available_module_name };
+    return readNumberDocument(doc, context).record;
+  }
+
+  /** The fetch gate (knm_phone_number:handle_fetch/2) and `not_found`. */
+  private fetched(loaded: Loaded, accounts: AccountDirectory, requester: Requester, assignTo?: string): NumberRecord | KnmError {
+    const { record } = loaded;
+    if (record === undefined) return notFound(loaded.number);
+    const actors: Actors = { authBy: requester.authBy, assignedTo: record.assignedTo, assignTo };
+    return canFetch(accounts, record.state, actors) ? record : unauthorized();
+  }
+
+  private async carryOut(loaded: Loaded, decision: Decision, requester: Requester): Promise<NumberOutcome> {
+    if (decision.kind === 'fail') return failed(loaded.number, decision.error);
+    if (decision.kind === 'unchanged') return succeeded(decision.record);
+    const gate = decision.kind === 'save' ? mdnGate(decision.record, requester) : undefined;
+    if (gate !== undefined) return failed(loaded.number, gate);
+
+    const now = this.env.clock();
+    const context = { store: this.env.store, now };
+    const carrier = this.carriers(decision.record.moduleName);
+    let record = decision.record;
+    // An unknown module is skipped, as knm_carriers:acquire/1 and disconnect/1 do.
+    if (decision.kind === 'save' && decision.acquire === true && carrier !== undefined) record = await carrier.acquireNumber(record, context);
+    if (decision.disconnect === true && carrier !== undefined) record = await carrier.disconnectNumber(record, context);
+
+    if (decision.kind === 'remove') {
+      await this.removeEverywhere(loaded, record);
+      return succeeded(record);
+    }
+    const saved = await this.save(loaded, featuresForState(record), now);
+    return succeeded(saved);
+  }
+
+  /** Writes the number database under MVCC, then the holder's copy; removes the previous holder's copy. */
+  private async save(loaded: Loaded, record: NumberRecord, now: number): Promise<NumberRecord> {
+    // Only a change is written (knm_phone_number:save/1 skips clean numbers): no revision for nothing.
+    if (!isDirty(record)) return record;
+    const doc = writeNumberDocument(record, { now }) as CouchDoc;
+    const { rev } = await withNumberDb(this.env.store, this.env.designDocs, loaded.db, () => this.env.store.put(loaded.db, doc));
+    const written: NumberRecord = { ...record, rev };
+    const { _rev: _numberDbRev, ...copy } = doc;
+    if (written.assignedTo !== undefined) await this.putAccountCopy(written.assignedTo, copy as CouchDoc);
+    const previous = written.previouslyAssignedTo;
+    if (previous !== undefined && previous !== written.assignedTo) await this.removeAccountCopy(previous, written.number);
+    return written;
+  }
+
+  private async removeEverywhere(loaded: Loaded, record: NumberRecord): Promise<void> {
+    const owners = new Set([loaded.record?.assignedTo, loaded.record?.previouslyAssignedTo, record.previouslyAssignedTo]);
+    for (const owner of owners) if (owner !== undefined) await this.removeAccountCopy(owner, loaded.number);
+    if (loaded.record?.rev !== undefined) await this.env.store.remove(loaded.db, loaded.number, loaded.record.rev);
+  }
+
+  /** The account database's copy (knm_phone_number:assign/1): skipped when that account has no database. */
+  private async putAccountCopy(accountId: string, doc: CouchDoc): Promise<void> {
+    const db = accountDbName(accountId);
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.env.store.getOrNull(db, doc._id).catch(() => null);
+      if (current === null && !(await this.env.store.dbExists(db))) return;
+      try {
+        await this.env.store.put(db, current === null ? doc : { ...doc, _rev: current._rev });
+        return;
+      } catch (error) {
+        if (!(error instanceof KnmError && error.error === 'conflict') || attempt >= CONFLICT_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async removeAccountCopy(accountId: string, number: string): Promise<void> {
+    if (!isAccountId(accountId)) return;
+    const db = accountDbName(accountId);
+    const current = await this.env.store.getOrNull(db, number);
+    if (current !== null) await this.env.store.remove(db, number, current._rev);
+  }
+
+  /** The accounts the rules may consult: the requester, the holder, the target; read once per number. */
+  private async accountsFor(ids: readonly (string | undefined)[]): Promise<AccountDirectory> {
+    const wanted = [...new Set(ids.filter((id): id is string => id !== undefined && id !== SYSTEM))];
+    const facts = new Map<string, AccountFacts>();
+    if (wanted.length > 0) {
+      for (const row of await this.env.store.getMany(ACCOUNTS_DB, wanted)) {
+        const account = row.ok ? readAccountDoc(row.doc) : undefined;
+        if (account !== undefined) facts.set(account.id, account);
+      }
+    }
+    return (id) => facts.get(id);
+  }
+
+  /** An active port request holds the number (knm_port_request:are_porting/1); a failed look-up counts as porting, as in Kazoo. */
+  private async isPorting(number: string): Promise<boolean> {
+    try {
+      const result = await this.env.store.view(PORT_REQUESTS_DB, 'port_requests', 'port_in_numbers', { key: number, limit: 1 });
+      return result.rows.length > 0;
+    } catch {
+      return true;
+    }
+  }
+}
+
+/** `released_state` must be a state or Kazoo's set_state crashes; knm falls back to its default. */
+function releasedState(config: NumberManagerConfig): NumberState {
+  return isNumberState(config.released_state) ? config.released_state : 'available';
+}
+
+/** knm_phone_number:is_mdn_for_mdn_run/2: unless system, a knm_mdn number is saved iff mdn_run. */
+function mdnGate(record: NumberRecord, requester: Requester): KnmError | undefined {
+  if (requester.authBy === SYSTEM) return undefined;
+  const isMdn = record.moduleName === 'knm_mdn';
+  return isMdn === (requester.mdnRun === true) ? undefined : unauthorized();
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function fail(error: KnmError): Decision {
+  return { kind: 'fail', error };
+}
+
+function succeeded(record: NumberRecord): NumberOutcome {
+  return { number: record.number, ok: true, result: toPublicJson(record) };
+}
+
+function failed(number: string, error: KnmError): NumberOutcome {
+  return { number, ok: false, error: error.toJSON() };
+}
+
+export function notFound(number: string): KnmError {
+  return new KnmError('not_found', 404, `number ${number} not found`, { cause: number, hint: 'check the number, or create it first' });
+}
+
+export function notReconcilable(number: string): KnmError {
+  return new KnmError('not_reconcilable', 404, `number ${number} is not reconcilable`, {
+    cause: number,
+    hint: 'the number does not match reconcile_regex of system_config/number_manager',
+  });
+}

@@ -1,0 +1,196 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startEmbeddedServer, EmbeddedServer } from '../../src/store/embedded';
+import { connectStore, Store } from '../../src/store/client';
+import { bootstrap } from '../../src/store/bootstrap';
+import { loadDesignDocs, DesignDocLibrary } from '../../src/store/design-docs';
+import { defaultNumberManagerConfig } from '../../src/config/number-manager';
+import { compileNumberRules } from '../../src/numbers/rules';
+import { accountDbName, toDbName } from '../../src/numbers/db-names';
+import { NumberService, NumberOutcome } from '../../src/lifecycle/service';
+import type { Carrier } from '../../src/carriers/carrier';
+import { carrierFor } from '../../src/carriers/registry';
+import { FIXTURES_DIR } from '../helpers/fixtures';
+import { CHILD, MASTER, RESELLER } from '../helpers/kazoo-roles';
+
+const NOW = 63990000000;
+const AVAILABLE = '+15551239876';
+const IN_SERVICE = '+15551233322';
+const WITH_HISTORY = '+15551255693';
+const RESERVED = '+14252151010';
+const BW_DISCOVERY = '+14122065197';
+
+/** The fixture documents of a database folder, without the revisions of Kazoo's database. */
+function fixtureDocs(folder: string): { _id: string }[] {
+  const dir = path.join(FIXTURES_DIR, 'dbs', folder);
+  return fs.readdirSync(dir).map((file) => {
+    const { _rev, ...doc } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    return doc;
+  });
+}
+
+/** A carrier that counts its calls, standing in for knm_bandwidth2 (the real one comes with the carriers). */
+function countingCarrier(module: string): Carrier & { acquired: string[]; disconnected: string[] } {
+  const acquired: string[] = [];
+  const disconnected: string[] = [];
+  return {
+    module,
+    isLocal: false,
+    isBillable: true,
+    shouldLookupCnam: true,
+    maximalPrefixLength: 10,
+    acquired,
+    disconnected,
+    acquireNumber: async (record) => {
+      acquired.push(record.number);
+      return { ...record, carrierData: { order_id: `order-${acquired.length}` } };
+    },
+    disconnectNumber: async (record) => {
+      disconnected.push(record.number);
+      return record;
+    },
+  };
+}
+
+function okOf(outcome: NumberOutcome): Record<string, unknown> {
+  if (!outcome.ok) throw new Error(`${outcome.number}: ${JSON.stringify(outcome.error)}`);
+  return outcome.result as Record<string, unknown>;
+}
+
+describe('lifecycle: number operations over the embedded store', function () {
+  this.timeout(60000);
+  let server: EmbeddedServer;
+  let store: Store;
+  let library: DesignDocLibrary;
+  let service: NumberService;
+  let bandwidth: ReturnType<typeof countingCarrier>;
+
+  before(async () => {
+    server = await startEmbeddedServer({ inMemory: true, log: () => undefined });
+    store = connectStore({ url: server.url });
+    library = await loadDesignDocs();
+    await bootstrap({ store, target: { url: server.url }, library, now: NOW });
+  });
+
+  after(async () => {
+    await server.close();
+  });
+
+  beforeEach(async () => {
+    for (const db of await store.listDbs()) if (db.startsWith('numbers/+') || db.startsWith('account/')) await store.deleteDb(db);
+    for (const db of ['accounts']) {
+      await store.deleteDb(db);
+      await store.createDb(db);
+    }
+    for (const account of fixtureDocs('accounts')) await store.put('accounts', account);
+    for (const folder of fs.readdirSync(path.join(FIXTURES_DIR, 'dbs')).filter((name) => name.startsWith('numbers%2F%2B'))) {
+      const db = decodeURIComponent(folder);
+      await store.createDb(db);
+      for (const doc of fixtureDocs(folder)) await store.put(db, doc);
+    }
+    for (const account of [MASTER, RESELLER, CHILD]) await store.createDb(accountDbName(account));
+    bandwidth = countingCarrier('knm_bandwidth2');
+    const rules = compileNumberRules(defaultNumberManagerConfig()).rules;
+    service = new NumberService({
+      store,
+      designDocs: library,
+      rules,
+      config: defaultNumberManagerConfig(),
+      clock: () => NOW,
+      carriers: (module) => (module === 'knm_bandwidth2' ? bandwidth : carrierFor(module)),
+    });
+  });
+
+  it('answers a batch per number: found, not reconcilable, not found (Kazoo get_test)', async () => {
+    const outcomes = await service.get([AVAILABLE, 'NOT a number', '4156301234'], { authBy: 'system' });
+    expect(okOf(outcomes[0]).state).to.equal('available');
+    expect(outcomes[1]).to.deep.include({ ok: false });
+    expect(!outcomes[1].ok && outcomes[1].error.error).to.equal('not_reconcilable');
+    expect(!outcomes[2].ok && outcomes[2].error).to.deep.equal({
+      code: 404,
+      error: 'not_found',
+      message: 'number +14156301234 not found',
+      cause: '+14156301234',
+    });
+  });
+
+  it('hides a held number from an unrelated account (fetch gate, 403)', async () => {
+    const [outcome] = await service.get([IN_SERVICE], { authBy: '4'.repeat(32) });
+    expect(!outcome.ok && outcome.error.error).to.equal('forbidden');
+  });
+
+  it('moves an available number to a child and keeps its account copy where Kazoo keeps it', async () => {
+    const [outcome] = await service.move([AVAILABLE], { authBy: 'system' }, CHILD);
+    expect(okOf(outcome).state).to.equal('in_service');
+    const stored = await store.get(toDbName(AVAILABLE)!, AVAILABLE);
+    expect(stored).to.include({ pvt_state: 'in_service', pvt_assigned_to: CHILD, pvt_previously_assigned_to: RESELLER, pvt_modified: NOW });
+    const copy = await store.get(accountDbName(CHILD), AVAILABLE);
+    expect(copy).to.include({ pvt_state: 'in_service', pvt_assigned_to: CHILD });
+
+    const [back] = await service.move([AVAILABLE], { authBy: 'system' }, RESELLER);
+    expect(okOf(back).state).to.equal('in_service');
+    expect(await store.getOrNull(accountDbName(CHILD), AVAILABLE)).to.equal(null);
+    expect(await store.get(accountDbName(RESELLER), AVAILABLE)).to.include({ pvt_assigned_to: RESELLER });
+  });
+
+  it('buys a discovery number through its carrier exactly once and records the carrier data', async () => {
+    const [outcome] = await service.move([BW_DISCOVERY], { authBy: 'system' }, RESELLER);
+    expect(okOf(outcome).state).to.equal('in_service');
+    expect(bandwidth.acquired).to.deep.equal([BW_DISCOVERY]);
+    expect(await store.get(toDbName(BW_DISCOVERY)!, BW_DISCOVERY)).to.deep.include({ pvt_carrier_data: { order_id: 'order-1' } });
+    const [again] = await service.move([BW_DISCOVERY], { authBy: 'system' }, RESELLER);
+    expect(again.ok).to.equal(true);
+    expect(bandwidth.acquired).to.have.length(1);
+  });
+
+  it('releases with history back to the previous holder, and a local number by deleting it', async () => {
+    const [withHistory, local] = await service.release([WITH_HISTORY, IN_SERVICE], { authBy: 'system' });
+    expect(okOf(withHistory)).to.include({ state: 'reserved' });
+    expect(await store.get(toDbName(WITH_HISTORY)!, WITH_HISTORY)).to.deep.include({ pvt_assigned_to: MASTER, pvt_reserve_history: [MASTER] });
+    expect(okOf(local)._read_only).to.deep.include({ is_deleted: true });
+    expect(await store.getOrNull(toDbName(IN_SERVICE)!, IN_SERVICE)).to.equal(null);
+  });
+
+  it('creates a new number in a database that does not exist yet, with its design documents', async () => {
+    const number = '+13125550100';
+    const [outcome] = await service.create([number], { authBy: MASTER }, { assignTo: RESELLER });
+    expect(okOf(outcome).state).to.equal('in_service');
+    const db = toDbName(number)!;
+    expect((await store.get(db, number)).pvt_db_name).to.equal('numbers%2F%2B1312');
+    expect(await store.getOrNull(db, '_design/numbers')).to.not.equal(null);
+    const [again] = await service.create([number], { authBy: MASTER }, { assignTo: RESELLER });
+    expect(!again.ok && again.error.error).to.equal('number_exists');
+  });
+
+  it('reserves, refuses a second reservation to the same account, and hard-deletes only for admins', async () => {
+    const [reserved] = await service.reserve([AVAILABLE], { authBy: MASTER }, RESELLER);
+    expect(okOf(reserved).state).to.equal('reserved');
+    const [same] = await service.reserve([AVAILABLE], { authBy: MASTER }, RESELLER);
+    expect(!same.ok && same.error.error).to.equal('no_change_required');
+    const [byReseller] = await service.delete([RESERVED], { authBy: RESELLER });
+    expect(!byReseller.ok && byReseller.error.error).to.equal('forbidden');
+    const [byMaster] = await service.delete([RESERVED], { authBy: MASTER });
+    expect(byMaster.ok).to.equal(true);
+    expect(await store.getOrNull(toDbName(RESERVED)!, RESERVED)).to.equal(null);
+  });
+
+  it('does not write a number that did not change (no extra revision)', async () => {
+    const before = await store.get(toDbName(IN_SERVICE)!, IN_SERVICE);
+    const [outcome] = await service.update([IN_SERVICE], { authBy: 'system' }, {});
+    expect(outcome.ok).to.equal(true);
+    const after = await store.get(toDbName(IN_SERVICE)!, IN_SERVICE);
+    expect(after._rev).to.equal(before._rev);
+  });
+
+  it('loses no update when two callers edit one number at once', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        service.update([IN_SERVICE], { authBy: 'system' }, { mergePublic: { [`field_${index}`]: index } }),
+      ),
+    );
+    for (const [outcome] of results) expect(outcome.ok, JSON.stringify(outcome)).to.equal(true);
+    const stored = await store.get(toDbName(IN_SERVICE)!, IN_SERVICE);
+    for (let index = 0; index < 6; index += 1) expect(stored[`field_${index}`]).to.equal(index);
+  });
+});
