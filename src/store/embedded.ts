@@ -80,6 +80,12 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     inMemoryConfig: true,
     logPath: options.inMemory || options.dataDir === undefined ? os.devNull : path.join(options.dataDir, 'log.txt'),
   });
+  // express-pouchdb fills validate_doc_update's userCtx.db from `_db_name`, which PouchDB 9 no longer sets:
+  // give it the real CouchDB name, so validation sees `numbers/+1415` as it would under CouchDB.
+  pouchApp.dbWrapper.registerWrapper((storageName, db, next) => {
+    (db as { _db_name?: string })._db_name = fromStorageName(storageName);
+    return next();
+  });
   await pouchApp.setPouchDB(Pouch);
   answerDbCreationFailures(statics);
 
@@ -90,7 +96,10 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
 
   async function openDb(storageName: string): Promise<PouchDb | undefined> {
     if (!(await storedNames()).includes(storageName)) return undefined;
-    return (await getOrCreateDB(Pouch, storageName)) as PouchDb;
+    const db = (await getOrCreateDB(Pouch, storageName)) as PouchDb;
+    // Each live feed holds listeners on its database; many readers of one database are normal here.
+    db.setMaxListeners(0);
+    return db;
   }
 
   async function instanceIdOf(db: PouchDb): Promise<string> {
@@ -115,7 +124,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   };
   app.get('/:db/_changes', (req, res, next) => changes(req, res).catch(next));
   app.post('/:db/_changes', jsonBody, (req, res, next) => changes(req, res).catch(next));
-  app.post('/:db/_bulk_docs', jsonBody, keepBulkOrder);
+  app.post('/:db/_bulk_docs', jsonBody, (req, res, next) => passSecurityObject(req, openDb).then(() => keepBulkOrder(req, res, next), next));
   app.get('/:db', (req, res, next) => rewriteDbInfo(req, res, next, openDb, instanceIdOf).catch(next));
   app.use(pouchApp);
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -225,6 +234,17 @@ function keepBulkOrder(req: Request, res: Response, next: NextFunction): void {
   const ids = giveIds(body.docs);
   rewriteJsonResponse(res, (answer) => (Array.isArray(answer) ? inInputOrder(ids, answer) : answer));
   next();
+}
+
+/**
+ * express-pouchdb reads the database's security object only for the routes it lists after `_bulk_docs`,
+ * so validate_doc_update got an empty secObj there. Read it (pouchdb-security keeps it in `_local/_security`).
+ */
+async function passSecurityObject(req: Request, openDb: (storageName: string) => Promise<PouchDb | undefined>): Promise<void> {
+  const db = await openDb(req.params.db);
+  if (db === undefined) return;
+  const stored = await db.get('_local/_security').catch(() => ({ security: {} }));
+  (req as Request & { couchSecurityObj?: unknown }).couchSecurityObj = (stored as { security?: unknown }).security ?? {};
 }
 
 /** `GET /{db}`: the real name and a sequence in the same form `_changes` gives. */

@@ -13,6 +13,8 @@ declare module 'express-pouchdb' {
   interface ExpressPouchDBApp extends Express {
     /** Starts express-pouchdb's daemons (validation, security, all-dbs, …) on this PouchDB constructor. */
     setPouchDB(pouch: unknown): Promise<void>;
+    /** Hooks run once on each database object before express-pouchdb's routes use it. */
+    dbWrapper: { registerWrapper(wrapper: (name: string, db: object, next: () => unknown) => unknown): void };
   }
 
   function expressPouchDB(options?: ExpressPouchDBOptions): ExpressPouchDBApp;

@@ -32,6 +32,7 @@ export interface PouchDb {
   query(view: string, options: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Live PouchDB feeds each hold one 'destroyed' listener on their database until they end. */
   listenerCount(event: string): number;
+  setMaxListeners(count: number): void;
 }
 
 /** A failure PouchDB reports: CouchDB's `status`, `name` (error) and `message` (reason). */

@@ -1,0 +1,163 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startEmbeddedServer, type EmbeddedServer } from '../../src/store/embedded';
+import { fromStorageName, toStorageName } from '../../src/store/embedded/db-names';
+import { isInsidePouch } from '../../src/store/embedded/crash-guard';
+import { FIXTURES_DIR } from '../helpers/fixtures';
+import { dbPath, http } from './embedded-http';
+
+const KAZOO_NAMES = ['numbers/+1415', 'numbers+1415', 'numbers/managed', 'numbers/inum', 'account/ac/co/unt0000000000000000000000003', 'a$2fb', 'a/b'];
+
+function fixtureDoc(db: string, file: string): Record<string, unknown> {
+  const doc = JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, 'dbs', db, file), 'utf8')) as Record<string, unknown>;
+  delete doc._rev;
+  return doc;
+}
+
+describe('embedded server: names, listing and requests that crashed express-pouchdb', function () {
+  let server: EmbeddedServer;
+  const call = (method: string, urlPath: string, body?: unknown) => http(server.url, method, urlPath, body);
+
+  before(async function () {
+    server = await startEmbeddedServer({ inMemory: true, log: () => undefined });
+  });
+  after(async function () {
+    await server.close();
+  });
+
+  describe('database names', function () {
+    it('maps every legal name to a storage name and back, without collisions', function () {
+      const stored = KAZOO_NAMES.map(toStorageName);
+      expect(new Set(stored).size).to.equal(KAZOO_NAMES.length);
+      for (const name of stored) expect(name).to.match(/^[a-z0-9_$()+-]+$/);
+      expect(stored.map(fromStorageName)).to.deep.equal(KAZOO_NAMES);
+    });
+
+    it('keeps numbers/+1415 and numbers+1415 apart and lists the real names', async function () {
+      for (const name of ['numbers/+1415', 'numbers+1415', 'numbers/managed', 'account/ac/co/unt0000000000000000000000003']) {
+        expect((await call('PUT', dbPath(name))).status).to.equal(201);
+      }
+      await call('PUT', `${dbPath('numbers/+1415')}/${encodeURIComponent('+14158867900')}`, { in: 'slash' });
+      await call('PUT', `${dbPath('numbers+1415')}/${encodeURIComponent('+14158867900')}`, { in: 'plus' });
+      expect((await call('GET', `${dbPath('numbers/+1415')}/${encodeURIComponent('+14158867900')}`)).body.in).to.equal('slash');
+      expect((await call('GET', `${dbPath('numbers+1415')}/${encodeURIComponent('+14158867900')}`)).body.in).to.equal('plus');
+
+      const info = await call('GET', dbPath('numbers/+1415'));
+      expect(info.body.db_name).to.equal('numbers/+1415');
+      expect(info.body.doc_count).to.equal(1);
+
+      const all = await call('GET', '/_all_dbs');
+      expect(all.body).to.include.members(['numbers/+1415', 'numbers+1415', 'numbers/managed', 'account/ac/co/unt0000000000000000000000003']);
+      expect(all.body).to.deep.equal([...all.body].sort());
+    });
+
+    it("answers Kazoo's number-database listing (startkey numbers/, endkey numbers/\\ufff0) with CouchDB's range rules", async function () {
+      const range = `?startkey=${encodeURIComponent('"numbers/"')}&endkey=${encodeURIComponent('"numbers/\ufff0"')}`;
+      const numbers = await call('GET', `/_all_dbs${range}`);
+      expect(numbers.body).to.deep.equal(['numbers/+1415', 'numbers/managed']);
+      const limited = await call('GET', `/_all_dbs${range}&limit=1&skip=1`);
+      expect(limited.body).to.deep.equal(['numbers/managed']);
+      const descending = await call('GET', `/_all_dbs?descending=true&startkey=${encodeURIComponent('"numbers/\ufff0"')}&endkey=${encodeURIComponent('"numbers/"')}`);
+      expect(descending.body).to.deep.equal(['numbers/managed', 'numbers/+1415']);
+      expect((await call('GET', '/_all_dbs?startkey=numbers')).status).to.equal(400);
+    });
+
+    it('refuses a name CouchDB refuses, with its error', async function () {
+      const answer = await call('PUT', dbPath('Numbers'));
+      expect(answer.status).to.equal(400);
+      expect(answer.body.error).to.equal('illegal_database_name');
+      expect((await call('PUT', dbPath('numbers/+1415'))).status).to.equal(412);
+    });
+
+    it('deletes a slashed database without touching its look-alike', async function () {
+      await call('PUT', dbPath('numbers/+1999'));
+      await call('PUT', dbPath('numbers+1999'));
+      expect((await call('DELETE', dbPath('numbers/+1999'))).status).to.equal(200);
+      expect((await call('GET', dbPath('numbers/+1999'))).status).to.equal(404);
+      expect((await call('GET', dbPath('numbers+1999'))).status).to.equal(200);
+    });
+  });
+
+  describe('_bulk_docs', function () {
+    it('stores Kazoo fixture documents and answers in the order they were sent', async function () {
+      await call('PUT', dbPath('numbers/+1555'));
+      const docs = [
+        fixtureDoc('numbers%2F%2B1555', '%2B15551233322.json'),
+        { _id: '+15551230001', pvt_state: 'available' },
+        fixtureDoc('numbers%2F%2B1555', '%2B15551233324.json'),
+        { pvt_state: 'available' },
+      ];
+      const first = await call('POST', `${dbPath('numbers/+1555')}/_bulk_docs`, { docs });
+      expect(first.status).to.equal(201);
+      expect(first.body.map((row: any) => row.id).slice(0, 3)).to.deep.equal(['+15551233322', '+15551230001', '+15551233324']);
+      expect(first.body[3].id).to.match(/^[0-9a-f]{32}$/);
+      // The second time the first and third are conflicts: results still line up with the documents.
+      const again = await call('POST', `${dbPath('numbers/+1555')}/_bulk_docs`, { docs: [docs[0], { _id: '+15551230002' }, docs[2]] });
+      expect(again.body.map((row: any) => [row.id, row.error ?? 'ok'])).to.deep.equal([
+        ['+15551233322', 'conflict'],
+        ['+15551230002', 'ok'],
+        ['+15551233324', 'conflict'],
+      ]);
+    });
+  });
+
+  describe('requests that crashed express-pouchdb', function () {
+    before(async function () {
+      await call('PUT', dbPath('crash'));
+      await call('POST', `${dbPath('crash')}/_bulk_docs`, { docs: [{ _id: 'a', kind: 'x' }, { _id: 'b', kind: 'y' }] });
+    });
+
+    it('answers a selector sent in the body of POST _changes?filter=_selector (what nano sends)', async function () {
+      const answer = await call('POST', `${dbPath('crash')}/_changes?filter=_selector`, { selector: { kind: 'y' } });
+      expect(answer.status).to.equal(200);
+      expect(answer.body.results.map((row: any) => row.id)).to.deep.equal(['b']);
+    });
+
+    it('answers 404 for a filter whose design document is missing, and stays up', async function () {
+      const answer = await call('GET', `${dbPath('crash')}/_changes?filter=nothere/f`);
+      expect(answer.status).to.equal(404);
+      expect(answer.body.error).to.equal('not_found');
+      await call('PUT', `${dbPath('crash')}/_design/d`, { filters: { other: 'function(doc){ return true; }' } });
+      expect((await call('GET', `${dbPath('crash')}/_changes?filter=d/f`)).status).to.equal(404);
+      expect((await call('GET', `${dbPath('crash')}/_changes?filter=d/other`)).status).to.equal(200);
+      expect((await call('GET', '/')).status).to.equal(200);
+    });
+
+    it('answers 400 for a filter without a design name, as CouchDB does', async function () {
+      expect((await call('GET', `${dbPath('crash')}/_changes?filter=f`)).status).to.equal(400);
+      expect((await call('GET', `${dbPath('crash')}/_changes?filter=_bogus`)).status).to.equal(400);
+    });
+
+    it('recognises errors from inside express-pouchdb for the process guard, and nothing else', function () {
+      const inside = new Error('boom');
+      inside.stack = 'Error: boom\n    at x (/app/node_modules/express-pouchdb/lib/routes/db.js:31:10)';
+      const outside = new Error('boom');
+      outside.stack = 'Error: boom\n    at x (/app/src/pipeline/run.js:1:1)';
+      expect(isInsidePouch(inside)).to.equal(true);
+      expect(isInsidePouch(outside)).to.equal(false);
+    });
+  });
+
+  describe('an anonymous PUT /db once an admin exists', function () {
+    let guarded: EmbeddedServer;
+    before(async function () {
+      guarded = await startEmbeddedServer({ inMemory: true, log: () => undefined });
+    });
+    after(async function () {
+      await guarded.close();
+    });
+
+    it('answers 401 as CouchDB does instead of crashing, and an admin can still create databases', async function () {
+      expect((await http(guarded.url, 'PUT', '/_config/admins/root', '"secret"')).status).to.equal(200);
+      const anonymous = await http(guarded.url, 'PUT', dbPath('numbers/+1415'));
+      expect(anonymous.status).to.equal(401);
+      expect(anonymous.body.error).to.equal('unauthorized');
+      const basic = `Basic ${Buffer.from('root:secret').toString('base64')}`;
+      const admin = await http(guarded.url, 'PUT', dbPath('numbers/+1415'), undefined, { headers: { authorization: basic } });
+      expect(admin.status).to.equal(201);
+      const listed = await http(guarded.url, 'GET', '/_all_dbs', undefined, { headers: { authorization: basic } });
+      expect(listed.body).to.include('numbers/+1415');
+    });
+  });
+});
