@@ -1,3 +1,4 @@
+import { designDocsSection } from './design-docs';
 import { documentsSection } from './documents';
 import { numbersSection } from './numbers';
 
@@ -7,4 +8,4 @@ export interface BenchSection {
 }
 
 /** The benchmark sections, in the order they run. The raw store ceiling comes first: later ratios use it. */
-export const sections: BenchSection[] = [documentsSection, numbersSection];
+export const sections: BenchSection[] = [documentsSection, numbersSection, designDocsSection];
