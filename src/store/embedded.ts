@@ -113,6 +113,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   const app = express();
   app.disable('x-powered-by');
   app.use((req, res, next) => routeDatabaseName(req, res, next, updates));
+  app.get('/', welcomeAsCouchDB);
   app.get('/_all_dbs', (req, res, next) => serveAllDbs(req, res, storedNames).catch(next));
   app.get('/_db_updates', (req, res) => serveDbUpdates(req, res, updates, feeds));
   app.post('/_db_updates', (req, res) => serveDbUpdates(req, res, updates, feeds));
@@ -125,6 +126,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   app.get('/:db/_changes', (req, res, next) => changes(req, res).catch(next));
   app.post('/:db/_changes', jsonBody, (req, res, next) => changes(req, res).catch(next));
   app.post('/:db/_bulk_docs', jsonBody, (req, res, next) => passSecurityObject(req, openDb).then(() => keepBulkOrder(req, res, next), next));
+  app.delete('/:db', (req, res, next) => refuseMissingDb(req, res, next, storedNames).catch(next));
+  app.post('/:db', (req, res, next) => (isDbName(req.params.db) ? jsonBody(req, res, () => giveCouchId(req, next)) : next()));
   app.get('/:db', (req, res, next) => rewriteDbInfo(req, res, next, openDb, instanceIdOf).catch(next));
   app.use(pouchApp);
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -236,6 +239,14 @@ function keepBulkOrder(req: Request, res: Response, next: NextFunction): void {
   next();
 }
 
+/** CouchDB's root answers `{"couchdb":"Welcome", …}`; clients (nano, Kazoo, Fauxton) look for it. */
+function welcomeAsCouchDB(_req: Request, res: Response, next: NextFunction): void {
+  rewriteJsonResponse(res, (answer) =>
+    typeof answer === 'object' && answer !== null ? { couchdb: 'Welcome', ...answer, features: [] } : answer,
+  );
+  next();
+}
+
 /**
  * express-pouchdb reads the database's security object only for the routes it lists after `_bulk_docs`,
  * so validate_doc_update got an empty secObj there. Read it (pouchdb-security keeps it in `_local/_security`).
@@ -247,6 +258,23 @@ async function passSecurityObject(req: Request, openDb: (storageName: string) =>
   (req as Request & { couchSecurityObj?: unknown }).couchSecurityObj = (stored as { security?: unknown }).security ?? {};
 }
 
+/** CouchDB answers 404 to deleting a database that is not there; PouchDB's destroy succeeds silently. */
+async function refuseMissingDb(req: Request, res: Response, next: NextFunction, storedNames: () => Promise<string[]>): Promise<void> {
+  if (!isDbName(req.params.db) || (await storedNames()).includes(req.params.db)) return next();
+  res.status(404).json({ error: 'not_found', reason: 'Database does not exist.' });
+}
+
+/** `POST /{db}` without an `_id`: a CouchDB-style id (32 hex digits) rather than PouchDB's dashed uuid. */
+function giveCouchId(req: Request, next: NextFunction): void {
+  if (typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body)) giveIds([req.body]);
+  next();
+}
+
+/** Database routes also match server endpoints such as `/_session`; those are not databases. */
+function isDbName(segment: string): boolean {
+  return !segment.startsWith('_') || segment === '_users' || segment === '_replicator';
+}
+
 /** `GET /{db}`: the real name and a sequence in the same form `_changes` gives. */
 async function rewriteDbInfo(
   req: Request,
@@ -256,7 +284,7 @@ async function rewriteDbInfo(
   instanceIdOf: (db: PouchDb) => Promise<string>,
 ): Promise<void> {
   const storageName = req.params.db;
-  const db = storageName.startsWith('_') && storageName !== '_users' && storageName !== '_replicator' ? undefined : await openDb(storageName);
+  const db = isDbName(storageName) ? await openDb(storageName) : undefined;
   if (db === undefined) return next();
   const instanceId = await instanceIdOf(db);
   rewriteJsonResponse(res, (answer) => {
