@@ -690,10 +690,14 @@ class Parser {
     return { kind: 'capture', index, alternatives: this.alternatives(flags, true) };
   }
 
-  /** PCRE 8 requires every branch of a lookbehind to have a fixed length. */
+  /**
+   * PCRE 8 requires every branch of a lookbehind to have a fixed length. JavaScript runs a lookbehind
+   * right to left, so the backreference that emulates an atomic group would run before its group.
+   */
   private checkLookbehind(alternatives: Node[][]): void {
     for (const sequence of alternatives) {
       if (sequenceWidth(sequence) === undefined) this.fail('lookbehind assertion is not fixed length');
+      if (sequence.some(containsAtomic)) this.fail('atomic groups and possessive quantifiers inside a lookbehind are not supported');
     }
   }
 }
@@ -706,6 +710,20 @@ function applyOptions(flags: Flags, letters: string, on: boolean): void {
     else if (letter === 'x') flags.extended = on;
     else if (letter === 'U') flags.ungreedy = on;
     // J (duplicate names) and X (extra) do not change what a translated pattern matches.
+  }
+}
+
+function containsAtomic(node: Node): boolean {
+  switch (node.kind) {
+    case 'raw':
+      return false;
+    case 'atomic':
+      return true;
+    case 'quantified':
+      return containsAtomic(node.atom);
+    case 'group':
+    case 'capture':
+      return node.alternatives.some((sequence) => sequence.some(containsAtomic));
   }
 }
 

@@ -193,6 +193,8 @@ describe('numbers/pcre: PCRE (Erlang re, byte mode) → JavaScript', () => {
       ['a**', /nothing to repeat/],
       ['a{3,2}', /out of order/],
       ['(?<=a+)b', /not fixed length/],
+      ['(?<=(?>ab))c', /inside a lookbehind/],
+      ['(?<=a\\R)c', /not fixed length/],
       ['[[:foo:]]', /unknown POSIX class/],
       ['\\x{100}', /above 255/],
       ['[abc', /missing terminating \]/],
