@@ -14,6 +14,7 @@ export async function main(argv: string[]): Promise<void> {
     .demandCommand(1, 'name a command (knm --help lists them)')
     .recommendCommands()
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document on stdout' })
+    .option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store on 127.0.0.1:$KNM_COUCH_PORT)' })
     .fail((message, error, y) => {
       if (error) throw error;
       process.stderr.write(`knm: ${message}\n\n${y.help()}\n`);

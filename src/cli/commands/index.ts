@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { registerBootstrap } from './bootstrap';
+import { registerStart } from './start';
 import { registerRefreshNumbersDbs } from './refresh-numbers-dbs';
 import { registerNumberCommands } from './numbers';
 
@@ -7,4 +8,4 @@ import { registerNumberCommands } from './numbers';
 export type CommandRegistration = (parser: Argv) => Argv;
 
 /** Every knm command, in the order `knm --help` lists them. Add a command by adding its module here. */
-export const commands: CommandRegistration[] = [registerBootstrap, registerRefreshNumbersDbs, registerNumberCommands];
+export const commands: CommandRegistration[] = [registerStart, registerBootstrap, registerRefreshNumbersDbs, registerNumberCommands];
