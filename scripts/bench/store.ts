@@ -1,0 +1,158 @@
+/**
+ * The raw store ceiling: how fast the embedded server takes and gives back number documents over HTTP
+ * through knm's own client, with no design documents and no knm logic. Every later benchmark reports
+ * itself as a ratio to these figures, measured in the same run with `measureRawStoreCeiling`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { connectStore, type Store } from '../../src/store/client';
+import { startEmbeddedServer } from '../../src/store/embedded';
+import type { CouchDoc } from '../../src/store/types';
+import type { BenchSection } from './index';
+
+export interface RawStoreCeilingOptions {
+  /** Number documents written in all (default 50,000). */
+  docs?: number;
+  /** Spread over this many `numbers/+1NNN` databases (default 5). */
+  dbs?: number;
+  /** Documents per `_bulk_docs` request and rows per `_changes` batch (default 1,000). */
+  batchSize?: number;
+  /** First area code of the databases used (default 201: `numbers/+1201`…); they are re-created. */
+  firstAreaCode?: number;
+  /** Delete the databases afterwards (default true). */
+  cleanUp?: boolean;
+}
+
+export interface RawStoreCeiling {
+  docs: number;
+  dbs: number;
+  batchSize: number;
+  bulkDocsPerSecond: number;
+  changesRowsPerSecond: number;
+  changesWithDocsRowsPerSecond: number;
+}
+
+const ACCOUNT = '4fe69c5b61015084f1fe5684abc6e502';
+
+/** A number document as Kazoo 4.3 writes it (in service, assigned, local features). */
+export function kazooNumberDoc(number: string, index: number): CouchDoc {
+  const dbName = `numbers%2F${encodeURIComponent(number.slice(0, 5))}`;
+  return {
+    _id: number,
+    pvt_type: 'number',
+    pvt_db_name: dbName,
+    pvt_state: index % 4 === 0 ? 'available' : 'in_service',
+    pvt_module_name: index % 3 === 0 ? 'knm_bandwidth2' : 'knm_local',
+    pvt_ported_in: false,
+    pvt_created: 63_700_000_000 + index,
+    pvt_modified: 63_700_000_000 + index,
+    ...(index % 4 === 0
+      ? {}
+      : { pvt_assigned_to: ACCOUNT, pvt_used_by: 'callflow', pvt_reserve_history: [ACCOUNT] }),
+    pvt_features: { local: {} },
+  };
+}
+
+export async function measureRawStoreCeiling(store: Store, options: RawStoreCeilingOptions = {}): Promise<RawStoreCeiling> {
+  const total = options.docs ?? 50_000;
+  const dbCount = options.dbs ?? 5;
+  const batchSize = options.batchSize ?? 1_000;
+  const firstAreaCode = options.firstAreaCode ?? 201;
+  const dbs = Array.from({ length: dbCount }, (_, i) => `numbers/+1${String(firstAreaCode + i).padStart(3, '0')}`);
+  for (const db of dbs) {
+    await store.deleteDb(db);
+    await store.createDb(db);
+  }
+  const perDb = Math.ceil(total / dbCount);
+
+  let written = 0;
+  const writeStart = performance.now();
+  for (const [d, db] of dbs.entries()) {
+    for (let from = 0; from < perDb && written < total; from += batchSize) {
+      const size = Math.min(batchSize, perDb - from, total - written);
+      const docs = Array.from({ length: size }, (_, i) => kazooNumberDoc(`+1${db.slice(-3)}${String(from + i).padStart(7, '0')}`, d * perDb + from + i));
+      const results = await store.bulkDocs(db, docs);
+      const refused = results.filter((result) => !result.ok);
+      if (refused.length > 0) throw new Error(`raw store bench: ${refused.length} documents refused in ${db}`);
+      written += size;
+    }
+  }
+  const writeSeconds = (performance.now() - writeStart) / 1000;
+
+  const readBack = async (includeDocs: boolean): Promise<number> => {
+    let rows = 0;
+    const start = performance.now();
+    for (const db of dbs) {
+      let since: string | undefined;
+      for (;;) {
+        const batch = await store.changes(db, { since, limit: batchSize, include_docs: includeDocs });
+        rows += batch.results.length;
+        if (batch.results.length === 0) break;
+        since = batch.last_seq;
+      }
+    }
+    if (rows !== written) throw new Error(`raw store bench: read back ${rows} changes for ${written} documents`);
+    return rows / ((performance.now() - start) / 1000);
+  };
+  const changesRowsPerSecond = await readBack(false);
+  const changesWithDocsRowsPerSecond = await readBack(true);
+
+  if (options.cleanUp ?? true) for (const db of dbs) await store.deleteDb(db);
+  return { docs: written, dbs: dbCount, batchSize, bulkDocsPerSecond: written / writeSeconds, changesRowsPerSecond, changesWithDocsRowsPerSecond };
+}
+
+/** One view query's time with Kazoo's `module_name` view (`_sum`): the first builds the index. */
+async function groupedReduceSeconds(store: Store, docs: number): Promise<{ build: number; again: number }> {
+  const db = 'numbers/+1299';
+  await store.deleteDb(db);
+  await store.createDb(db);
+  await store.put(db, { _id: '_design/numbers', views: { module_name: { map: 'function(doc) { emit(doc.pvt_module_name, 1); }', reduce: '_sum' } } });
+  for (let from = 0; from < docs; from += 1_000) {
+    await store.bulkDocs(db, Array.from({ length: Math.min(1_000, docs - from) }, (_, i) => kazooNumberDoc(`+1299${String(from + i).padStart(7, '0')}`, from + i)));
+  }
+  const timed = async (): Promise<number> => {
+    const start = performance.now();
+    await store.view(db, 'numbers', 'module_name', { group: true });
+    return (performance.now() - start) / 1000;
+  };
+  const build = await timed();
+  const again = await timed();
+  await store.deleteDb(db);
+  return { build, again };
+}
+
+function describeCeiling(where: string, ceiling: RawStoreCeiling): string[] {
+  const rate = (value: number): string => `${Math.round(value).toLocaleString('en-US')}/s`;
+  return [
+    `${where}: _bulk_docs ${rate(ceiling.bulkDocsPerSecond)} docs (${ceiling.docs.toLocaleString('en-US')} number docs, ${ceiling.dbs} dbs, batches of ${ceiling.batchSize})`,
+    `${where}: _changes ${rate(ceiling.changesRowsPerSecond)} rows, ${rate(ceiling.changesWithDocsRowsPerSecond)} rows with include_docs (batches of ${ceiling.batchSize})`,
+  ];
+}
+
+export const storeSection: BenchSection = {
+  name: 'store',
+  async run(print) {
+    print(`raw store ceiling of the embedded server over HTTP (knm client), ${os.cpus().length} cores, node ${process.version}`);
+    const memory = await startEmbeddedServer({ inMemory: true, log: () => undefined });
+    try {
+      const store = connectStore({ url: memory.url });
+      await measureRawStoreCeiling(store, { docs: 5_000, firstAreaCode: 901 }); // warm-up, not reported
+      for (const line of describeCeiling('memory', await measureRawStoreCeiling(store))) print(line);
+      const reduce = await groupedReduceSeconds(store, 10_000);
+      print(`memory: group=true on _sum over 10,000 docs: ${reduce.build.toFixed(2)} s with the index build, ${reduce.again.toFixed(2)} s again (reduce results are not kept)`);
+    } finally {
+      await memory.close();
+    }
+
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-bench-store-'));
+    const disk = await startEmbeddedServer({ dataDir, log: () => undefined });
+    try {
+      for (const line of describeCeiling('leveldb', await measureRawStoreCeiling(connectStore({ url: disk.url })))) print(line);
+    } finally {
+      await disk.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
