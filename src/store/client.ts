@@ -327,7 +327,7 @@ export function connectStore(options: StoreOptions): Store {
           };
         } catch (error) {
           // CouchDB without _global_changes, and PouchDB servers, have no such feed: poll _all_dbs instead.
-          const absent = error instanceof StoreError && (error.status === 400 || error.status === 404 || error.status === 503);
+          const absent = error instanceof StoreError && (error.status === 400 || error.status === 404);
           if (!absent) throw error;
           dbUpdatesMissing = true;
         }
