@@ -33,6 +33,7 @@ import { DbUpdatesLog, serveDbUpdates } from './embedded/db-updates';
 import { LiveFeeds } from './embedded/live-feeds';
 import type { PouchDb } from './embedded/pouch';
 import { encodeSeq } from './embedded/seq';
+import { ViewResultCache } from './embedded/view-cache';
 import { dbEventOf } from './embedded/write-events';
 
 export interface EmbeddedServerOptions {
@@ -51,7 +52,7 @@ export interface EmbeddedServer {
   url: string;
   port: number;
   /** Live feeds still open: the routes' own count, and PouchDB's (one 'destroyed' listener per live feed). */
-  stats(): { openFeeds: number; pouchFeeds: number };
+  stats(): { openFeeds: number; pouchFeeds: number; viewCache: { hits: number; misses: number } };
   close(): Promise<void>;
 }
 
@@ -91,6 +92,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
 
   const feeds = new LiveFeeds();
   const updates = new DbUpdatesLog();
+  const viewCache = new ViewResultCache();
   const instanceIds = new WeakMap<object, string>();
   const storedNames = (): Promise<string[]> => statics.allDbs();
 
@@ -126,6 +128,9 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   app.get('/:db/_changes', (req, res, next) => changes(req, res).catch(next));
   app.post('/:db/_changes', jsonBody, (req, res, next) => changes(req, res).catch(next));
   app.post('/:db/_bulk_docs', jsonBody, (req, res, next) => passSecurityObject(req, openDb).then(() => keepBulkOrder(req, res, next), next));
+  app.get('/:db/_design/:ddoc/_view/:view', (req, res, next) =>
+    serveReduceFromCache(req, res, next, viewCache, openDb, instanceIdOf).catch(next),
+  );
   app.delete('/:db', (req, res, next) => refuseMissingDb(req, res, next, storedNames).catch(next));
   app.post('/:db', (req, res, next) => (isDbName(req.params.db) ? jsonBody(req, res, () => giveCouchId(req, next)) : next()));
   app.get('/:db', (req, res, next) => rewriteDbInfo(req, res, next, openDb, instanceIdOf).catch(next));
@@ -162,6 +167,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     stats: () => ({
       openFeeds: feeds.count,
       pouchFeeds: [...(statics.__dbCacheMap?.values() ?? [])].reduce((sum, db) => sum + db.listenerCount('destroyed'), 0),
+      viewCache: { hits: viewCache.hits, misses: viewCache.misses },
     }),
     close() {
       closing ??= (async () => {
@@ -256,6 +262,33 @@ async function passSecurityObject(req: Request, openDb: (storageName: string) =>
   if (db === undefined) return;
   const stored = await db.get('_local/_security').catch(() => ({ security: {} }));
   (req as Request & { couchSecurityObj?: unknown }).couchSecurityObj = (stored as { security?: unknown }).security ?? {};
+}
+
+/** A reduce query (the view has a reduce and `reduce=false` is not asked) is answered from the cache when the database has not changed. */
+async function serveReduceFromCache(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  cache: ViewResultCache,
+  openDb: (storageName: string) => Promise<PouchDb | undefined>,
+  instanceIdOf: (db: PouchDb) => Promise<string>,
+): Promise<void> {
+  if (!isDbName(req.params.db) || req.query.reduce === 'false') return next();
+  const db = await openDb(req.params.db);
+  if (db === undefined) return next();
+  const design = await db.get(`_design/${req.params.ddoc}`).catch(() => undefined);
+  const views = design?.views as Record<string, { reduce?: unknown }> | undefined;
+  if (typeof views?.[req.params.view]?.reduce !== 'string') return next();
+  const state = `${await instanceIdOf(db)}:${(await db.info()).update_seq}`;
+  const key = `${req.params.db}\n${req.url}`;
+  const cached = cache.get(key, state);
+  if (cached !== undefined) return void res.status(200).type('application/json').send(cached);
+  const send = res.send.bind(res);
+  res.send = ((body?: unknown) => {
+    if (res.statusCode === 200 && (Buffer.isBuffer(body) || typeof body === 'string')) cache.set(key, state, Buffer.from(body));
+    return send(body);
+  }) as Response['send'];
+  next();
 }
 
 /** CouchDB answers 404 to deleting a database that is not there; PouchDB's destroy succeeds silently. */

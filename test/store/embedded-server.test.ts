@@ -102,6 +102,65 @@ describe('embedded server: names, listing and requests that crashed express-pouc
     });
   });
 
+  describe('reduce results', function () {
+    const db = dbPath('numbers/+1888');
+    const grouped = `${db}/_design/numbers/_view/module_name?group=true`;
+
+    before(async function () {
+      await call('PUT', db);
+      await call('PUT', `${db}/_design/numbers`, {
+        views: {
+          module_name: { map: 'function(doc) { emit(doc.pvt_module_name, 1); }', reduce: '_sum' },
+          status: { map: 'function(doc) { emit(doc.pvt_state, null); }' },
+        },
+      });
+      const docs = Array.from({ length: 30 }, (_, i) => ({ _id: `+1888000${String(i).padStart(4, '0')}`, pvt_module_name: i % 3 === 0 ? 'knm_bandwidth2' : 'knm_local', pvt_state: 'available' }));
+      await call('POST', `${db}/_bulk_docs`, { docs });
+    });
+
+    it('reuses a reduce result until the database changes, then recomputes it', async function () {
+      const before = server.stats().viewCache;
+      const first = await call('GET', grouped);
+      expect(first.body.rows).to.deep.equal([{ key: 'knm_bandwidth2', value: 10 }, { key: 'knm_local', value: 20 }]);
+      const second = await call('GET', grouped);
+      expect(second.text).to.equal(first.text);
+      expect(server.stats().viewCache).to.deep.equal({ hits: before.hits + 1, misses: before.misses + 1 });
+
+      await call('PUT', `${db}/${encodeURIComponent('+18889999999')}`, { pvt_module_name: 'knm_local' });
+      const third = await call('GET', grouped);
+      expect(third.body.rows).to.deep.equal([{ key: 'knm_bandwidth2', value: 10 }, { key: 'knm_local', value: 21 }]);
+      expect(server.stats().viewCache.misses).to.equal(before.misses + 2);
+    });
+
+    it('leaves map queries (reduce=false, or a view without reduce) to PouchDB', async function () {
+      const before = server.stats().viewCache;
+      expect((await call('GET', `${db}/_design/numbers/_view/module_name?reduce=false&limit=2`)).body.rows).to.have.length(2);
+      expect((await call('GET', `${db}/_design/numbers/_view/status?limit=2`)).body.rows).to.have.length(2);
+      expect(server.stats().viewCache).to.deep.equal(before);
+    });
+
+    it('does not serve a result of a database that was deleted and re-created', async function () {
+      const scratch = dbPath('numbers/+1889');
+      const design = { views: { n: { map: 'function(doc) { emit(null, 1); }', reduce: '_count' } } };
+      await call('PUT', scratch);
+      await call('PUT', `${scratch}/_design/d`, design);
+      await call('POST', `${scratch}/_bulk_docs`, { docs: [{ _id: 'a' }, { _id: 'b' }] });
+      const seqOf = async () => String((await call('GET', scratch)).body.update_seq).split('-')[0];
+      const before = await seqOf();
+      expect((await call('GET', `${scratch}/_design/d/_view/n`)).body.rows[0].value).to.equal(2);
+      await call('DELETE', scratch);
+      await call('PUT', scratch);
+      await call('PUT', `${scratch}/_design/d`, design);
+      const c = await call('PUT', `${scratch}/c`, {});
+      await call('PUT', `${scratch}/c`, { _rev: c.body.rev, again: true });
+      // Same update_seq as before the re-creation, a different database.
+      expect(await seqOf()).to.equal(before);
+      expect((await call('GET', `${scratch}/_design/d/_view/n`)).body.rows[0].value).to.equal(1);
+      await call('PUT', `${scratch}/e`, {});
+      expect((await call('GET', `${scratch}/_design/d/_view/n`)).body.rows[0].value).to.equal(2);
+    });
+  });
+
   describe('requests that crashed express-pouchdb', function () {
     before(async function () {
       await call('PUT', dbPath('crash'));
