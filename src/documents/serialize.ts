@@ -4,6 +4,8 @@
  * private keys, each omitted when empty (`props:filter_empty`), never null. The key order is the one
  * 4.3 produces (fixtures/upgraded-4.3), so a document knm writes reads the same in Fauxton as Kazoo's.
  */
+import { KnmError } from '../errors';
+import { toDb } from '../numbers/db-names';
 import { cloneJson, isEmptyJson } from './kz-json';
 import { JsonValue } from './json';
 import { NumberDoc, NumberRecord } from './types';
@@ -59,23 +61,14 @@ export function toKazooDocument(record: NumberRecord, modified: number, options:
   return doc;
 }
 
-/**
- * `knm_converters:to_db/1`: URL-encode("numbers/" + first 5 bytes), e.g. `numbers%2F%2B1415` (FACTS §2.1).
- * Kept private to the documents module because src/numbers had no `toDb` when this was written; the
- * number was validated on read (a `+` and at least four digits), so the prefix is plain ASCII.
- */
+/** `knm_converters:to_db/1` (e.g. `numbers%2F%2B1415`); read and write only accept numbers long enough to have one. */
 function numberDbName(number: string): string {
-  return urlencode(`numbers/${number.slice(0, 5)}`);
-}
-
-/** kz_http_util:urlencode/1: keeps A–Z a–z 0–9 . - ~ _, space becomes +, every other byte %XX upper-case. */
-function urlencode(text: string): string {
-  let encoded = '';
-  for (const byte of Buffer.from(text, 'utf8')) {
-    const char = String.fromCharCode(byte);
-    if (/[A-Za-z0-9.\-~_]/.test(char)) encoded += char;
-    else if (char === ' ') encoded += '+';
-    else encoded += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  const dbName = toDb(number);
+  if (dbName === undefined) {
+    throw new KnmError('bad_document', 400, `number ${number} is shorter than five characters: it has no number database`, {
+      cause: '_id',
+      hint: 'a number document _id is "+" and the E.164 digits',
+    });
   }
-  return encoded;
+  return dbName;
 }
