@@ -33,6 +33,8 @@ import { DbUpdatesLog, serveDbUpdates } from './embedded/db-updates';
 import { LiveFeeds } from './embedded/live-feeds';
 import type { PouchDb } from './embedded/pouch';
 import { encodeSeq } from './embedded/seq';
+import { rawQuery } from './embedded/raw-query';
+import { readRefusal, type UserContext } from './embedded/read-access';
 import { ViewResultCache } from './embedded/view-cache';
 import { dbEventOf } from './embedded/write-events';
 
@@ -76,8 +78,9 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
 
   const pouchApp = expressPouchDB({
     mode: 'fullCouchDB',
-    // A log line per request costs more than the request on small writes; errors still reach the log.
-    overrideMode: { exclude: ['routes/http-log'] },
+    // A log line per request costs more than the request on small writes (errors still reach the log);
+    // gzip on loopback costs CPU for nothing and would hold back the lines of continuous feeds.
+    overrideMode: { exclude: ['routes/http-log', 'compression'] },
     inMemoryConfig: true,
     logPath: options.inMemory || options.dataDir === undefined ? os.devNull : path.join(options.dataDir, 'log.txt'),
   });
@@ -117,24 +120,36 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   app.use((req, res, next) => routeDatabaseName(req, res, next, updates));
   app.get('/', welcomeAsCouchDB);
   app.get('/_all_dbs', (req, res, next) => serveAllDbs(req, res, storedNames).catch(next));
-  app.get('/_db_updates', (req, res) => serveDbUpdates(req, res, updates, feeds));
-  app.post('/_db_updates', (req, res) => serveDbUpdates(req, res, updates, feeds));
-
-  const changes = async (req: Request, res: Response): Promise<void> => {
-    const db = await openDb(req.params.db);
-    if (db === undefined) return void res.status(404).json({ error: 'not_found', reason: 'Database does not exist.' });
-    await serveChanges(req, res, { db, instanceId: await instanceIdOf(db), feeds });
-  };
-  app.get('/:db/_changes', (req, res, next) => changes(req, res).catch(next));
-  app.post('/:db/_changes', jsonBody, (req, res, next) => changes(req, res).catch(next));
   app.post('/:db/_bulk_docs', jsonBody, (req, res, next) => passSecurityObject(req, openDb).then(() => keepBulkOrder(req, res, next), next));
-  app.get('/:db/_design/:ddoc/_view/:view', (req, res, next) =>
-    serveReduceFromCache(req, res, next, viewCache, openDb, instanceIdOf).catch(next),
-  );
   app.delete('/:db', (req, res, next) => refuseMissingDb(req, res, next, storedNames).catch(next));
   app.post('/:db', (req, res, next) => (isDbName(req.params.db) ? jsonBody(req, res, () => giveCouchId(req, next)) : next()));
   app.get('/:db', (req, res, next) => rewriteDbInfo(req, res, next, openDb, instanceIdOf).catch(next));
   app.use(pouchApp);
+
+  // These run inside express-pouchdb, in place of its own routes: after its authentication and its
+  // checks (server admin for _db_updates, database exists), so they answer only whom CouchDB would.
+  const readable = async (req: Request, res: Response, db: PouchDb): Promise<boolean> => {
+    const refusal = readRefusal(sessionUser(req), await securityObjectOf(db));
+    if (refusal !== undefined) res.status(refusal.status).json(refusal.body);
+    return refusal === undefined;
+  };
+  const changes = async (req: Request, res: Response): Promise<void> => {
+    const db = await openDb(req.params.db);
+    if (db === undefined) return void res.status(404).json({ error: 'not_found', reason: 'Database does not exist.' });
+    if (!(await readable(req, res, db))) return;
+    await serveChanges(req, res, { db, instanceId: await instanceIdOf(db), feeds });
+  };
+  const failed = (res: Response) => (error: unknown): void => {
+    log(`knm embedded store: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (!res.headersSent) res.status(500).json({ error: 'unknown_error', reason: error instanceof Error ? error.message : String(error) });
+    else res.end();
+  };
+  takeOverRoute(pouchApp, 'all', '/_db_updates', (req, res) => serveDbUpdates(req, res, updates, feeds));
+  takeOverRoute(pouchApp, 'get', '/:db/_changes', (req, res) => void changes(req, res).catch(failed(res)));
+  takeOverRoute(pouchApp, 'post', '/:db/_changes', jsonBody, (req, res) => void changes(req, res).catch(failed(res)));
+  takeOverRoute(pouchApp, 'all', '/:db/_design/:id/_view/:view', (req, res, next) =>
+    void serveReduceFromCache(req, res, next, viewCache, openDb, instanceIdOf, readable).catch(failed(res)),
+  );
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     log(`knm embedded store: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     if (!res.headersSent) res.status(500).json({ error: 'unknown_error', reason: error instanceof Error ? error.message : String(error) });
@@ -192,7 +207,8 @@ function createPouch(options: EmbeddedServerOptions): unknown {
   }
   const dataDir = path.resolve(options.dataDir ?? './data');
   fs.mkdirSync(dataDir, { recursive: true });
-  return PouchDB.defaults({ prefix: `${dataDir}${path.sep}` } as PouchDB.Configuration.DatabaseConfiguration);
+  // Named, not left to PouchDB: once the memory adapter is loaded in the process it becomes the default.
+  return PouchDB.defaults({ adapter: 'leveldb', prefix: `${dataDir}${path.sep}` } as PouchDB.Configuration.DatabaseConfiguration);
 }
 
 /**
@@ -260,8 +276,43 @@ function welcomeAsCouchDB(_req: Request, res: Response, next: NextFunction): voi
 async function passSecurityObject(req: Request, openDb: (storageName: string) => Promise<PouchDb | undefined>): Promise<void> {
   const db = await openDb(req.params.db);
   if (db === undefined) return;
+  (req as Request & { couchSecurityObj?: unknown }).couchSecurityObj = await securityObjectOf(db);
+}
+
+/** pouchdb-security keeps a database's security object in `_local/_security`. */
+async function securityObjectOf(db: PouchDb): Promise<unknown> {
   const stored = await db.get('_local/_security').catch(() => ({ security: {} }));
-  (req as Request & { couchSecurityObj?: unknown }).couchSecurityObj = (stored as { security?: unknown }).security ?? {};
+  return (stored as { security?: unknown }).security ?? {};
+}
+
+/** Who is asking, as express-pouchdb's authentication found out (admin party: everyone is admin). */
+function sessionUser(req: Request): UserContext | undefined {
+  return (req as Request & { couchSession?: { userCtx?: UserContext } }).couchSession?.userCtx;
+}
+
+type Handler = (req: Request, res: Response, next: NextFunction) => void;
+
+/**
+ * Puts `handlers` in express-pouchdb's router just before its own route for `method path`, so they run
+ * after its authentication and checks and its own route never sees the request.
+ */
+function takeOverRoute(pouchApp: expressPouchDB.App, method: 'get' | 'post' | 'all', routePath: string, ...handlers: Handler[]): void {
+  const stack = (pouchApp as unknown as { _router: { stack: RouterLayer[] } })._router.stack;
+  pouchApp[method](routePath, ...handlers);
+  const added = stack.pop();
+  let at = -1;
+  for (let index = stack.length - 1; index >= 0 && at === -1; index -= 1) {
+    const route = stack[index].route;
+    // Express 4.22 records app.all as every method, earlier versions as `_all`.
+    const handles = method === 'all' ? route?.methods._all === true || (route?.methods.get === true && route.methods.post === true && route.methods.delete === true) : route?.methods[method] === true;
+    if (route?.path === routePath && handles) at = index;
+  }
+  if (added === undefined || at === -1) throw new Error(`express-pouchdb has no ${method} ${routePath} route to take over`);
+  stack.splice(at, 0, added);
+}
+
+interface RouterLayer {
+  route?: { path: string; methods: Record<string, boolean> };
 }
 
 /** A reduce query (the view has a reduce and `reduce=false` is not asked) is answered from the cache when the database has not changed. */
@@ -272,17 +323,21 @@ async function serveReduceFromCache(
   cache: ViewResultCache,
   openDb: (storageName: string) => Promise<PouchDb | undefined>,
   instanceIdOf: (db: PouchDb) => Promise<string>,
+  readable: (req: Request, res: Response, db: PouchDb) => Promise<boolean>,
 ): Promise<void> {
-  if (!isDbName(req.params.db) || req.query.reduce === 'false') return next();
+  if (req.method !== 'GET' || rawQuery(req).reduce === 'false') return next();
   const db = await openDb(req.params.db);
   if (db === undefined) return next();
-  const design = await db.get(`_design/${req.params.ddoc}`).catch(() => undefined);
+  const design = await db.get(`_design/${req.params.id}`).catch(() => undefined);
   const views = design?.views as Record<string, { reduce?: unknown }> | undefined;
   if (typeof views?.[req.params.view]?.reduce !== 'string') return next();
   const state = `${await instanceIdOf(db)}:${(await db.info()).update_seq}`;
   const key = `${req.params.db}\n${req.url}`;
   const cached = cache.get(key, state);
-  if (cached !== undefined) return void res.status(200).type('application/json').send(cached);
+  if (cached !== undefined) {
+    if (await readable(req, res, db)) res.status(200).type('application/json').send(cached);
+    return;
+  }
   const send = res.send.bind(res);
   res.send = ((body?: unknown) => {
     if (res.statusCode === 200 && (Buffer.isBuffer(body) || typeof body === 'string')) cache.set(key, state, Buffer.from(body));

@@ -218,5 +218,24 @@ describe('embedded server: names, listing and requests that crashed express-pouc
       const listed = await http(guarded.url, 'GET', '/_all_dbs', undefined, { headers: { authorization: basic } });
       expect(listed.body).to.include('numbers/+1415');
     });
+
+    it('answers _changes, _db_updates and cached reduce results only to whom CouchDB would', async function () {
+      const admin = { headers: { authorization: `Basic ${Buffer.from('root:secret').toString('base64')}` } };
+      const db = dbPath('numbers/+1416');
+      await http(guarded.url, 'PUT', db, undefined, admin);
+      await http(guarded.url, 'PUT', `${db}/_security`, { admins: { names: [], roles: [] }, members: { names: ['alice'], roles: [] } }, admin);
+      await http(guarded.url, 'PUT', `${db}/_design/d`, { views: { n: { map: 'function(doc) { emit(null, 1); }', reduce: '_count' } } }, admin);
+      await http(guarded.url, 'PUT', `${db}/a`, {}, admin);
+
+      expect((await http(guarded.url, 'GET', `${db}/_changes`)).status).to.equal(401);
+      expect((await http(guarded.url, 'GET', `${db}/_changes?feed=longpoll&timeout=10`)).status).to.equal(401);
+      expect((await http(guarded.url, 'GET', `${db}/_changes`, undefined, admin)).body.results).to.have.length(2);
+      expect((await http(guarded.url, 'GET', '/_db_updates')).status).to.equal(401);
+      expect((await http(guarded.url, 'GET', '/_db_updates', undefined, admin)).status).to.equal(200);
+      expect((await http(guarded.url, 'GET', `${db}/_design/d/_view/n`, undefined, admin)).body.rows[0].value).to.equal(1);
+      expect((await http(guarded.url, 'GET', `${db}/_design/d/_view/n`, undefined, admin)).status).to.equal(200);
+      expect((await http(guarded.url, 'GET', `${db}/_design/d/_view/n`)).status).to.equal(401);
+      expect(guarded.stats().viewCache.hits).to.be.at.least(1);
+    });
   });
 });

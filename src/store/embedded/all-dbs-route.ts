@@ -5,12 +5,13 @@
  */
 import type { Request, Response } from 'express';
 import { fromStorageName } from './db-names';
+import { rawQuery } from './raw-query';
 
 /** Databases express-pouchdb keeps for itself and CouchDB does not list. */
 const HIDDEN = new Set(['pouch__auth_sessions__']);
 
 export async function serveAllDbs(req: Request, res: Response, storedNames: () => Promise<string[]>): Promise<void> {
-  const query = req.query as Record<string, unknown>;
+  const query: Record<string, unknown> = rawQuery(req);
   let range: { start?: string; end?: string; descending: boolean; inclusiveEnd: boolean; skip: number; limit?: number };
   try {
     range = {

@@ -10,6 +10,7 @@ import type { Request, Response } from 'express';
 import type { LiveFeeds } from './live-feeds';
 import { pouchFailure, type PouchChangeRow, type PouchDb } from './pouch';
 import { encodeSeq, MALFORMED_SINCE_REASON, resolveSince } from './seq';
+import { rawQuery } from './raw-query';
 
 /** CouchDB's default (chttpd changes_timeout). */
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -59,7 +60,7 @@ interface FeedPlan {
 }
 
 async function planFeed(req: Request, context: ChangesRouteContext): Promise<FeedPlan> {
-  const query = req.query as Record<string, unknown>;
+  const query: Record<string, unknown> = rawQuery(req);
   const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
   const text = (name: string): string | undefined => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
   const flag = (name: string): boolean => text(name) === 'true';

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { LiveFeeds } from './live-feeds';
 import { encodeSeq, MALFORMED_SINCE_REASON, resolveSince } from './seq';
+import { rawQuery } from './raw-query';
 
 export type DbUpdateType = 'created' | 'updated' | 'deleted';
 
@@ -66,7 +67,7 @@ export class DbUpdatesLog {
 }
 
 export function serveDbUpdates(req: Request, res: Response, log: DbUpdatesLog, feeds: LiveFeeds): void {
-  const query = req.query as Record<string, unknown>;
+  const query: Record<string, unknown> = rawQuery(req);
   const text = (name: string): string | undefined => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
   const feed = text('feed') ?? 'normal';
   if (feed !== 'normal' && feed !== 'longpoll' && feed !== 'continuous') {

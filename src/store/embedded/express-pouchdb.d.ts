@@ -2,22 +2,24 @@
 declare module 'express-pouchdb' {
   import type { Express } from 'express';
 
-  interface ExpressPouchDBOptions {
-    mode?: 'fullCouchDB' | 'minimumForPouchDB' | 'custom';
-    overrideMode?: { include?: string[]; exclude?: string[] };
-    inMemoryConfig?: boolean;
-    configPath?: string;
-    logPath?: string;
+  namespace expressPouchDB {
+    interface Options {
+      mode?: 'fullCouchDB' | 'minimumForPouchDB' | 'custom';
+      overrideMode?: { include?: string[]; exclude?: string[] };
+      inMemoryConfig?: boolean;
+      configPath?: string;
+      logPath?: string;
+    }
+
+    interface App extends Express {
+      /** Starts express-pouchdb's daemons (validation, security, all-dbs, …) on this PouchDB constructor. */
+      setPouchDB(pouch: unknown): Promise<void>;
+      /** Hooks run once on each database object before express-pouchdb's routes use it. */
+      dbWrapper: { registerWrapper(wrapper: (name: string, db: object, next: () => unknown) => unknown): void };
+    }
   }
 
-  interface ExpressPouchDBApp extends Express {
-    /** Starts express-pouchdb's daemons (validation, security, all-dbs, …) on this PouchDB constructor. */
-    setPouchDB(pouch: unknown): Promise<void>;
-    /** Hooks run once on each database object before express-pouchdb's routes use it. */
-    dbWrapper: { registerWrapper(wrapper: (name: string, db: object, next: () => unknown) => unknown): void };
-  }
-
-  function expressPouchDB(options?: ExpressPouchDBOptions): ExpressPouchDBApp;
+  function expressPouchDB(options?: expressPouchDB.Options): expressPouchDB.App;
   export = expressPouchDB;
 }
 
