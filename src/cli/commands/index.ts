@@ -2,10 +2,11 @@ import type { Argv } from 'yargs';
 import { registerBootstrap } from './bootstrap';
 import { registerStart } from './start';
 import { registerRefreshNumbersDbs } from './refresh-numbers-dbs';
+import { registerNumber } from './number';
 import { registerNumberCommands } from './numbers';
 
 /** Adds one command (or a group of them) to the parser. */
 export type CommandRegistration = (parser: Argv) => Argv;
 
 /** Every knm command, in the order `knm --help` lists them. Add a command by adding its module here. */
-export const commands: CommandRegistration[] = [registerStart, registerBootstrap, registerRefreshNumbersDbs, registerNumberCommands];
+export const commands: CommandRegistration[] = [registerStart, registerBootstrap, registerRefreshNumbersDbs, registerNumberCommands, registerNumber];
