@@ -120,4 +120,17 @@ describe('knm start (store part)', function () {
     expect(lines[0]).to.match(/^knm: unavailable: /);
     expect(started.stderr()).to.not.contain('pa55-w0rd');
   });
+
+  it('fails with one line and exit 1 when the port is taken', async function () {
+    const taken = await startEmbeddedServer({ inMemory: true, log: () => undefined });
+    try {
+      const started = await knmStart({ KNM_COUCH_PORT: String(taken.port), KNM_DATA_DIR: path.join(dataDir, 'data') });
+      expect(await started.exited).to.equal(1);
+      const lines = started.stderr().trim().split('\n');
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.contain(`127.0.0.1:${taken.port}`).and.contain('KNM_COUCH_PORT');
+    } finally {
+      await taken.close();
+    }
+  });
 });
