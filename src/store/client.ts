@@ -289,7 +289,7 @@ export function connectStore(options: StoreOptions): Store {
     view<K, V, D extends object>(db: string, designDoc: string, viewName: string, params: ViewParams = {}) {
       const { keys, ...query } = params;
       const path = `_design/${encodeURIComponent(designDoc.replace(/^_design\//, ''))}/_view/${encodeURIComponent(viewName)}`;
-      const context = { operation: `view ${designDoc}/${viewName}`, db };
+      const context = { operation: `view ${designDoc.replace(/^_design\//, '')}/${viewName}`, db, docId: `_design/${designDoc.replace(/^_design\//, '')}` };
       return keys !== undefined
         ? read<ViewResult<K, V, D>>(context, { method: 'POST', db, path, qs: definedOnly({ ...query }), body: { keys } })
         : read<ViewResult<K, V, D>>(context, { method: 'GET', db, path, qs: definedOnly({ ...query }) });

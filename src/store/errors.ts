@@ -1,7 +1,8 @@
 /**
  * CouchDB failures as KnmErrors: each names the database and document it was about, carries CouchDB's
  * own reason (a validate_doc_update refusal reaches the caller word for word) and says what to do next.
- * Messages are built from names only, never from URLs, so credentials cannot leak through them.
+ * CouchDB's reason is the error's cause (shown after the message by KnmError.toLine). Messages are built
+ * from names only, never from URLs, so credentials cannot leak through them.
  */
 import { KnmError, type KazooErrorName } from '../errors';
 
@@ -62,14 +63,14 @@ export function errorFromCouchAnswer(
 ): StoreError {
   const what = target(context);
   const base = { status, couchError, reason, origin };
-  const said = reason !== undefined ? `: ${reason}` : '';
   switch (status) {
     case 404: {
-      const noDb = reason === 'no_db_file' || reason === 'Database does not exist.' || context.docId === undefined;
+      // CouchDB 3 says "Database does not exist.", CouchDB 1 and express-pouchdb "no_db_file".
+      const noDb = reason === 'no_db_file' || reason === 'Database does not exist.';
       const message = noDb && context.db !== undefined
         ? `${context.operation}: database "${context.db}" does not exist`
-        : `${context.operation}: ${what} not found${reason === 'deleted' ? ' (deleted)' : ''}`;
-      const hint = noDb ? 'create the database first (knm creates number databases on first write)' : 'check the id; list the database to see what it holds';
+        : `${context.operation}: ${what} not found`;
+      const hint = noDb ? 'create the database first (knm bootstrap creates the fixed ones; number databases appear on first write)' : 'check the id; list the database to see what it holds';
       return new StoreError('not_found', 404, message, context, { ...base, hint });
     }
     case 409:
@@ -78,33 +79,33 @@ export function errorFromCouchAnswer(
         hint: 're-read the document and apply the change to the current revision',
       });
     case 412:
-      return new StoreError('conflict', 412, `${context.operation}: ${what} already exists${said}`, context, {
+      return new StoreError('conflict', 412, `${context.operation}: ${what} already exists`, context, {
         ...base,
         hint: 'the target already exists; nothing to create',
       });
     case 403:
-      return new StoreError('forbidden', 403, `${context.operation}: CouchDB refused ${what}${said}`, context, {
+      return new StoreError('forbidden', 403, `${context.operation}: CouchDB refused ${what}`, context, {
         ...base,
         hint: 'the write breaks a validate_doc_update rule or the database security; fix the document as the reason says',
       });
     case 401:
-      return new StoreError('unauthorized', 401, `${context.operation}: not authorized for ${what}${said}`, context, {
+      return new StoreError('unauthorized', 401, `${context.operation}: not authorized for ${what}`, context, {
         ...base,
         hint: 'check COUCH_USER/COUCH_PASSWORD (or the credentials in COUCH_URL) and the database members',
       });
     case 400:
     case 413:
     case 415:
-      return new StoreError('invalid', status, `${context.operation}: CouchDB rejected the request for ${what}${said}`, context, {
+      return new StoreError('invalid', status, `${context.operation}: CouchDB rejected the request for ${what}`, context, {
         ...base,
         hint: 'the request is malformed for this server; this is a bug in the caller',
       });
     case 502:
     case 503:
     case 504:
-      return unavailable(context, `answered ${status}${said}`, origin, status);
+      return unavailable(context, `answered ${status}${reason !== undefined ? `: ${reason}` : ''}`, origin, status);
     default:
-      return new StoreError('unspecified_fault', status >= 500 ? status : 500, `${context.operation}: CouchDB failed on ${what} (HTTP ${status}${couchError !== undefined ? ` ${couchError}` : ''})${said}`, context, {
+      return new StoreError('unspecified_fault', status >= 500 ? status : 500, `${context.operation}: CouchDB failed on ${what} (HTTP ${status}${couchError !== undefined ? ` ${couchError}` : ''})`, context, {
         ...base,
         hint: 'look at the CouchDB server log; retry once the server is healthy',
       });

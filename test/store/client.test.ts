@@ -256,7 +256,9 @@ describe('store client (nano) against the embedded server over HTTP', function (
       expect(error.error).to.equal('forbidden');
       expect(error.code).to.equal(403);
       expect(error.reason).to.equal('bad is not allowed on +14440000000');
-      expect(error.message).to.contain('bad is not allowed on +14440000000').and.contain('numbers/+1444');
+      expect(error.message).to.contain('+14440000000').and.contain('numbers/+1444');
+      expect(error.toLine()).to.contain('(bad is not allowed on +14440000000)');
+      expect(error.toJSON()).to.deep.include({ code: 403, error: 'forbidden', cause: 'bad is not allowed on +14440000000' });
       const [result] = await store.bulkDocs('numbers/+1444', [{ _id: '+14440000001', bad: true }]);
       expect(result).to.deep.equal({ id: '+14440000001', ok: false, error: 'forbidden', reason: 'bad is not allowed on +14440000001' });
     });
