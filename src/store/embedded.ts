@@ -4,13 +4,16 @@
  * clients all use it exactly as they would use CouchDB.
  *
  * express-pouchdb 4.2 falls short of CouchDB in ways knm depends on (DESIGN.md, "What the embedded server
- * does not do"); the routes in front of it mend each one:
+ * does not do"); the routes here mend each one, in front of express-pouchdb or in place of its own route
+ * (after its authentication, so they answer only whom CouchDB would):
  *  - database names keep their `/` (db-names.ts), and `_all_dbs` lists real names with CouchDB's ranges;
  *  - `_changes` honours timeout, cancels abandoned feeds, refuses unknown filters cleanly and rewinds an
  *    unknown `since` (changes-route.ts, seq.ts);
  *  - `_db_updates` exists (db-updates.ts);
- *  - `_bulk_docs` answers in input order (bulk-docs-order.ts); validate_doc_update itself is run by
- *    express-pouchdb's pouchdb-validation with CouchDB's semantics (403/401 with the reason, per document);
+ *  - validate_doc_update (run by express-pouchdb's pouchdb-validation: 403/401 with the reason, per
+ *    document in `_bulk_docs`) sees the real database name and the security object everywhere, and
+ *    `_bulk_docs` answers in input order (bulk-docs-order.ts);
+ *  - reduce results are kept per database state instead of re-reduced on every query (view-cache.ts);
  *  - creating a database once an admin exists answers 401 instead of crashing, and a process-level guard
  *    survives anything else express-pouchdb throws (crash-guard.ts).
  */
@@ -139,22 +142,14 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     if (!(await readable(req, res, db))) return;
     await serveChanges(req, res, { db, instanceId: await instanceIdOf(db), feeds });
   };
-  const failed = (res: Response) => (error: unknown): void => {
-    log(`knm embedded store: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    if (!res.headersSent) res.status(500).json({ error: 'unknown_error', reason: error instanceof Error ? error.message : String(error) });
-    else res.end();
-  };
+  const failed = (res: Response) => (error: unknown): void => answerFailure(res, error, log);
   takeOverRoute(pouchApp, 'all', '/_db_updates', (req, res) => serveDbUpdates(req, res, updates, feeds));
   takeOverRoute(pouchApp, 'get', '/:db/_changes', (req, res) => void changes(req, res).catch(failed(res)));
   takeOverRoute(pouchApp, 'post', '/:db/_changes', jsonBody, (req, res) => void changes(req, res).catch(failed(res)));
   takeOverRoute(pouchApp, 'all', '/:db/_design/:id/_view/:view', (req, res, next) =>
     void serveReduceFromCache(req, res, next, viewCache, openDb, instanceIdOf, readable).catch(failed(res)),
   );
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    log(`knm embedded store: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    if (!res.headersSent) res.status(500).json({ error: 'unknown_error', reason: error instanceof Error ? error.message : String(error) });
-    else res.end();
-  });
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => answerFailure(res, error, log));
 
   const releaseGuard = holdCrashGuard(log);
   const server = http.createServer(app);
@@ -197,6 +192,13 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
       return closing;
     },
   };
+}
+
+/** A failure of the server's own routes: logged, and answered as CouchDB answers its internal errors. */
+function answerFailure(res: Response, error: unknown, log: (line: string) => void): void {
+  log(`knm embedded store: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  if (!res.headersSent) res.status(500).json({ error: 'unknown_error', reason: error instanceof Error ? error.message : String(error) });
+  else res.end();
 }
 
 function createPouch(options: EmbeddedServerOptions): unknown {
