@@ -105,6 +105,28 @@ export async function measureRawStoreCeiling(store: Store, options: RawStoreCeil
   return { docs: written, dbs: dbCount, batchSize, bulkDocsPerSecond: written / writeSeconds, changesRowsPerSecond, changesWithDocsRowsPerSecond };
 }
 
+/** Milliseconds from the start of one PUT until a waiting longpoll `_changes` hands it over (p50, p95). */
+export async function measureWriteToChange(store: Store, samples = 200): Promise<{ p50: number; p95: number }> {
+  const db = 'numbers/+1298';
+  await store.deleteDb(db);
+  await store.createDb(db);
+  let since = (await store.changes(db, { since: 'now' })).last_seq;
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i += 1) {
+    const waiting = store.changes(db, { since, feed: 'longpoll', timeout: 10_000 });
+    // Let the longpoll reach the server before the write, as a follower's feed would be.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const start = performance.now();
+    await store.put(db, kazooNumberDoc(`+1298${String(i).padStart(7, '0')}`, i));
+    const batch = await waiting;
+    latencies.push(performance.now() - start);
+    since = batch.last_seq;
+  }
+  await store.deleteDb(db);
+  latencies.sort((a, b) => a - b);
+  return { p50: latencies[Math.floor(samples * 0.5)], p95: latencies[Math.floor(samples * 0.95)] };
+}
+
 /**
  * `group=true` over Kazoo's `module_name` view (`_sum`): the first query builds the index; a query after
  * one more write re-reduces every row (PouchDB keeps no reduce results); a repeat is served by the
@@ -148,6 +170,8 @@ export const storeSection: BenchSection = {
       const store = connectStore({ url: memory.url });
       await measureRawStoreCeiling(store, { docs: 5_000, firstAreaCode: 901 }); // warm-up, not reported
       for (const line of describeCeiling('memory', await measureRawStoreCeiling(store))) print(line);
+      const latency = await measureWriteToChange(store);
+      print(`memory: write to change over HTTP (PUT, then a waiting longpoll answers): p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms`);
       const reduce = await groupedReduceSeconds(store, REDUCE_DOCS);
       print(
         `memory: group=true on _sum over ${REDUCE_DOCS.toLocaleString('en-US')} docs: ${reduce.build.toFixed(2)} s building the index, ` +
@@ -160,7 +184,10 @@ export const storeSection: BenchSection = {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-bench-store-'));
     const disk = await startEmbeddedServer({ dataDir, log: () => undefined });
     try {
-      for (const line of describeCeiling('leveldb', await measureRawStoreCeiling(connectStore({ url: disk.url })))) print(line);
+      const store = connectStore({ url: disk.url });
+      for (const line of describeCeiling('leveldb', await measureRawStoreCeiling(store))) print(line);
+      const latency = await measureWriteToChange(store);
+      print(`leveldb: write to change over HTTP (PUT, then a waiting longpoll answers): p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms`);
     } finally {
       await disk.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
