@@ -76,7 +76,8 @@ const JSON_LIMIT = '4gb';
 export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): Promise<EmbeddedServer> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const Pouch = createPouch(options);
+  const dataDir = options.inMemory ? undefined : path.resolve(options.dataDir ?? './data');
+  const Pouch = createPouch(dataDir);
   const statics = Pouch as unknown as PouchStatics;
 
   const pouchApp = expressPouchDB({
@@ -84,8 +85,10 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     // A log line per request costs more than the request on small writes (errors still reach the log);
     // gzip on loopback costs CPU for nothing and would hold back the lines of continuous feeds.
     overrideMode: { exclude: ['routes/http-log', 'compression'] },
-    inMemoryConfig: true,
-    logPath: options.inMemory || options.dataDir === undefined ? os.devNull : path.join(options.dataDir, 'log.txt'),
+    // On disk, the server's configuration (admins among it) is kept beside the data, as CouchDB keeps local.ini.
+    ...(dataDir === undefined
+      ? { inMemoryConfig: true, logPath: os.devNull }
+      : { configPath: path.join(dataDir, 'config.json'), logPath: path.join(dataDir, 'log.txt') }),
   });
   // express-pouchdb fills validate_doc_update's userCtx.db from `_db_name`, which PouchDB 9 no longer sets:
   // give it the real CouchDB name, so validation sees `numbers/+1415` as it would under CouchDB.
@@ -93,7 +96,12 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     (db as { _db_name?: string })._db_name = fromStorageName(storageName);
     return next();
   });
+  const sharedEvents = Pouch as unknown as SharedEvents;
+  const listenersBefore = snapshotListeners(sharedEvents);
+  const own = trackOwnDbs(sharedEvents, Pouch);
   await pouchApp.setPouchDB(Pouch);
+  const ownListeners = hearOnlyOwnEvents(sharedEvents, listenersAddedSince(sharedEvents, listenersBefore), own);
+  listOnlyOwnDbs(statics, (name) => (dataDir !== undefined ? fs.existsSync(path.join(dataDir, name)) : own.opened.has(name)));
   answerDbCreationFailures(statics);
 
   const feeds = new LiveFeeds();
@@ -164,6 +172,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   } catch (error) {
     releaseGuard();
     await closeDbs(statics);
+    removeListeners(sharedEvents, ownListeners);
     throw error;
   }
   const address = server.address();
@@ -187,6 +196,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
           server.closeAllConnections();
         });
         await closeDbs(statics);
+        removeListeners(sharedEvents, ownListeners);
         releaseGuard();
       })();
       return closing;
@@ -201,16 +211,103 @@ function answerFailure(res: Response, error: unknown, log: (line: string) => voi
   else res.end();
 }
 
-function createPouch(options: EmbeddedServerOptions): unknown {
-  if (options.inMemory) {
-    PouchDB.plugin(memoryAdapter);
+let memoryAdapterLoaded = false;
+
+function createPouch(dataDir: string | undefined): unknown {
+  if (dataDir === undefined) {
+    if (!memoryAdapterLoaded) PouchDB.plugin(memoryAdapter);
+    memoryAdapterLoaded = true;
     // memdown keeps stores per name for the whole process: a prefix of its own keeps each server apart.
     return PouchDB.defaults({ adapter: 'memory', prefix: `knm-${randomUUID()}-` } as PouchDB.Configuration.DatabaseConfiguration);
   }
-  const dataDir = path.resolve(options.dataDir ?? './data');
   fs.mkdirSync(dataDir, { recursive: true });
   // Named, not left to PouchDB: once the memory adapter is loaded in the process it becomes the default.
   return PouchDB.defaults({ adapter: 'leveldb', prefix: `${dataDir}${path.sep}` } as PouchDB.Configuration.DatabaseConfiguration);
+}
+
+/**
+ * PouchDB has one event emitter for the whole process, shared by every `PouchDB.defaults` class: the
+ * `created` and `destroyed` events that pouchdb-all-dbs (inside express-pouchdb) turns into the list of
+ * databases reach every embedded server in the process, and their listeners outlive the server. So each
+ * server removes the listeners it added when it closes, and lists only the databases that are its own:
+ * on disk, those with a folder under its data directory; in memory, those its own class opened.
+ */
+interface SharedEvents {
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  listeners(event: string): ((...args: unknown[]) => void)[];
+  removeListener(event: string, listener: (...args: unknown[]) => void): void;
+}
+
+type OwnListener = { event: string; listener: (...args: unknown[]) => void };
+
+const POUCH_EVENTS = ['created', 'destroyed', 'ref', 'unref'];
+
+function snapshotListeners(events: SharedEvents): Map<string, Set<unknown>> {
+  return new Map(POUCH_EVENTS.map((event) => [event, new Set<unknown>(events.listeners(event))]));
+}
+
+function listenersAddedSince(events: SharedEvents, before: Map<string, Set<unknown>>): OwnListener[] {
+  return POUCH_EVENTS.flatMap((event) =>
+    events.listeners(event).filter((listener) => !before.get(event)?.has(listener)).map((listener) => ({ event, listener })),
+  );
+}
+
+function removeListeners(events: SharedEvents, own: OwnListener[]): void {
+  for (const { event, listener } of own) events.removeListener(event, listener);
+}
+
+interface OwnDbs {
+  /** Names this server's own PouchDB class opened. */
+  opened: Set<string>;
+  /** The name whose `created` / `destroyed` announcement, about to be made, comes from this server. */
+  announcing: Map<string, string>;
+}
+
+/**
+ * Follows this server's own databases: PouchDB announces each new database object as `ref`, and each
+ * object emits `created` or `destroyed` on itself right before the process-wide announcement.
+ */
+function trackOwnDbs(events: SharedEvents, Pouch: unknown): OwnDbs {
+  const own: OwnDbs = { opened: new Set(), announcing: new Map() };
+  events.on('ref', (...args: unknown[]) => {
+    const db = args[0] as (NodeJS.EventEmitter & { constructor?: unknown; name?: unknown }) | undefined;
+    if (db === undefined || db.constructor !== Pouch || typeof db.name !== 'string') return;
+    const name = db.name;
+    own.opened.add(name);
+    // The announcement follows synchronously; the mark is gone before anything else can be announced.
+    const announce = (event: string): void => {
+      own.announcing.set(event, name);
+      queueMicrotask(() => own.announcing.delete(event));
+    };
+    db.prependOnceListener('created', () => announce('created'));
+    db.prependOnceListener('destroyed', (fromConstructor?: unknown) => {
+      if (fromConstructor !== true) announce('destroyed');
+    });
+  });
+  return own;
+}
+
+/** Replaces this server's `created` / `destroyed` listeners with ones that hear only its own databases. */
+function hearOnlyOwnEvents(events: SharedEvents, added: OwnListener[], own: OwnDbs): OwnListener[] {
+  return added.map(({ event, listener }) => {
+    if (event !== 'created' && event !== 'destroyed') return { event, listener };
+    const filtered = (...args: unknown[]): void => {
+      if (own.announcing.get(event) !== args[0]) return;
+      listener(...args);
+    };
+    events.removeListener(event, listener);
+    events.on(event, filtered);
+    return { event, listener: filtered };
+  });
+}
+
+function listOnlyOwnDbs(statics: PouchStatics, belongs: (name: string) => boolean): void {
+  const listAll = statics.allDbs.bind(statics);
+  statics.allDbs = ((callback?: (error: unknown, names?: string[]) => void) => {
+    const own = listAll().then((names) => names.filter(belongs));
+    if (typeof callback === 'function') own.then((names) => callback(null, names), (error: unknown) => callback(error));
+    return own;
+  }) as PouchStatics['allDbs'];
 }
 
 /**

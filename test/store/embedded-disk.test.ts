@@ -46,4 +46,21 @@ describe('embedded server on disk (leveldb)', function () {
       await second.close();
     }
   });
+
+  it('keeps the server configuration (an admin) beside the data, as CouchDB keeps local.ini', async function () {
+    const first = await startEmbeddedServer({ dataDir, log: () => undefined });
+    try {
+      expect((await http(first.url, 'PUT', '/_config/admins/root', '"secret"')).status).to.equal(200);
+    } finally {
+      await first.close();
+    }
+    const second = await startEmbeddedServer({ dataDir, log: () => undefined });
+    try {
+      expect((await http(second.url, 'PUT', dbPath('numbers/+1415'))).status).to.equal(401);
+      const admin = connectStore({ url: second.url, user: 'root', password: 'secret' });
+      expect(await admin.createDb('numbers/+1415')).to.equal(true);
+    } finally {
+      await second.close();
+    }
+  });
 });

@@ -198,6 +198,28 @@ describe('embedded server: names, listing and requests that crashed express-pouc
     });
   });
 
+  describe('two servers in one process', function () {
+    it('keep their databases apart although PouchDB announces databases process-wide', async function () {
+      const other = await startEmbeddedServer({ inMemory: true, log: () => undefined });
+      try {
+        await http(other.url, 'PUT', dbPath('numbers/+1201'));
+        await call('PUT', dbPath('numbers/+1202'));
+        await call('PUT', dbPath('numbers/+1203'));
+        await http(other.url, 'PUT', dbPath('numbers/+1203'));
+        await http(other.url, 'DELETE', dbPath('numbers/+1203'));
+        const mine = (await call('GET', '/_all_dbs')).body;
+        const theirs = (await http(other.url, 'GET', '/_all_dbs')).body;
+        expect(mine).to.include.members(['numbers/+1202', 'numbers/+1203']).and.not.include('numbers/+1201');
+        expect(theirs).to.include('numbers/+1201').and.not.include('numbers/+1202');
+        expect(theirs).to.not.include('numbers/+1203');
+        expect((await call('GET', dbPath('numbers/+1201'))).status).to.equal(404);
+        expect((await call('GET', dbPath('numbers/+1203'))).status).to.equal(200);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
   describe('an anonymous PUT /db once an admin exists', function () {
     let guarded: EmbeddedServer;
     before(async function () {

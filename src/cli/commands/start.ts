@@ -37,6 +37,8 @@ export async function runStart({ env, couchOption, json }: StartOptions): Promis
     process.stderr.write(`knm start: ${line}\n`);
   };
   const target = resolveStoreUrl({ env, couchOption });
+  // Listen before the URL is printed: whoever reads it may stop knm at once.
+  const stopped = waitForStopSignal();
   const embedded = target.embedded ? await serveEmbeddedStore(target, env, log) : undefined;
   const store = connectStore(embedded !== undefined ? { ...target, url: embedded.url } : target);
   if (embedded === undefined) await store.info();
@@ -53,7 +55,6 @@ export async function runStart({ env, couchOption, json }: StartOptions): Promis
     await embedded?.close();
   };
 
-  const stopped = waitForStopSignal();
   try {
     for (const service of startServices) {
       log(`starting ${service.name}`);
