@@ -16,6 +16,11 @@ export interface AccountFacts {
   readonly allowNumberAdditions: boolean;
   /** `pvt_enabled` is not false (kzd_accounts:is_enabled/1); consulted only by the number hunt. */
   readonly enabled: boolean;
+  /**
+   * `pvt_reseller_id`: whose `configs_number_manager` decides the account's number features. Kazoo reads it
+   * from the account's services document (kz_services_reseller:get_id/1); the account document carries the same id.
+   */
+  readonly resellerId?: string;
 }
 
 /** Looks accounts up by id; undefined when the account document cannot be read. */
@@ -39,6 +44,7 @@ export function readAccountDoc(doc: unknown): AccountFacts | undefined {
     superduperAdmin: isTrue(fields.pvt_superduper_admin),
     allowNumberAdditions: isTrue(fields.pvt_wnm_allow_additions),
     enabled: fields.pvt_enabled !== false && fields.pvt_enabled !== 'false',
+    resellerId: isAccountId(fields.pvt_reseller_id) ? fields.pvt_reseller_id : undefined,
   };
 }
 

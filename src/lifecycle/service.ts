@@ -26,11 +26,13 @@ import type { CouchDoc } from '../store/types';
 import type { Clock } from '../time';
 import { AccountDirectory, AccountFacts, isAccountId, readAccountDoc, SYSTEM } from './accounts';
 import { Actors, canFetch, isAdmin } from './authorization';
-import { create as planCreate, CreateRequest } from './create';
+import { withAccountOverrides } from '../config/account-overrides';
+import { create as planCreate, CreateRequest, newNumberRecord } from './create';
+import { FeaturePolicy, featurePolicy, refuseUnavailableFeatures } from './feature-permissions';
 import { unauthorized } from './errors';
 import { featuresForState } from './features';
 import { release as planRelease } from './release';
-import { transition } from './transitions';
+import { assignHolder, transition } from './transitions';
 import { applyUpdate, NumberUpdate } from './update';
 
 export interface LifecycleEnvironment {
@@ -48,15 +50,23 @@ export type NumberOutcome =
   | { readonly number: string; readonly ok: false; readonly error: KazooErrorJson };
 
 export interface Requester {
-  /** Account id of the requester, or `system`. */
-  readonly authBy: string;
+  /** Account id of the requester, or `system`; undefined authorizes nothing (Kazoo's unset `auth_by`). */
+  readonly authBy: string | undefined;
   /** Save MDN numbers (Kazoo's `mdn_run`): without it, only system may save a knm_mdn number. */
   readonly mdnRun?: boolean;
 }
 
 /** What one number's turn decided. */
 type Decision =
-  | { kind: 'save'; record: NumberRecord; acquire?: boolean; disconnect?: boolean }
+  | {
+      kind: 'save';
+      record: NumberRecord;
+      acquire?: boolean;
+      disconnect?: boolean;
+      /** Saved through knm_ops:save_numbers/1, whose feature providers may refuse it (create, move, reserve,
+       * update); release, assign_to_app and reconcile call knm_phone_number:save/1 alone. */
+      providers?: boolean;
+    }
   | { kind: 'remove'; record: NumberRecord; disconnect?: boolean }
   | { kind: 'unchanged'; record: NumberRecord }
   | { kind: 'fail'; error: KnmError };
@@ -71,6 +81,8 @@ interface Loaded {
 }
 
 const ACCOUNTS_DB = 'accounts';
+/** A reseller's number_manager overrides, in its account database (kapps_account_config). */
+const RESELLER_CONFIG_DOC = 'configs_number_manager';
 const PORT_REQUESTS_DB = 'port_requests';
 /** Reads-and-decides-again after a conflict, with a short jittered pause so that racing callers spread out. */
 const CONFLICT_ATTEMPTS = 8;
@@ -95,7 +107,7 @@ export class NumberService {
     return this.each(numbers, requester, [request.assignTo], async (loaded, accounts) => {
       const isPorting = loaded.record === undefined && request.portedIn !== true ? await this.isPorting(loaded.number) : false;
       const result = planCreate(accounts, loaded.number, loaded.record, isPorting, policy, { ...request, authBy: requester.authBy }, this.env.clock());
-      return result.ok ? { kind: 'save', record: result.record, acquire: result.acquire } : fail(result.error);
+      return result.ok ? { kind: 'save', record: result.record, acquire: result.acquire, providers: true } : fail(result.error);
     });
   }
 
@@ -106,19 +118,17 @@ export class NumberService {
       if (found instanceof KnmError) return fail(found);
       const withFields = publicFields === undefined ? found : { ...found, publicFields };
       const result = transition(accounts, withFields, { target: 'in_service', authBy: requester.authBy, assignTo: moveTo });
-      return result.ok ? { kind: 'save', record: result.record, acquire: result.acquire } : fail(result.error);
+      return result.ok ? { kind: 'save', record: result.record, acquire: result.acquire, providers: true } : fail(result.error);
     });
   }
 
   reserve(numbers: readonly string[], requester: Requester, assignTo: string | undefined): Promise<NumberOutcome[]> {
     return this.each(numbers, requester, [assignTo], async (loaded, accounts) => {
-      if (!isAccountId(assignTo)) {
-        return fail(new KnmError('assign_failure', 400, 'invalid account to assign to', { cause: 'field_undefined', hint: 'give the 32-character account id to reserve the number for' }));
-      }
+      if (!isAccountId(assignTo)) return fail(assignFailure('give the 32-character account id to reserve the number for'));
       const found = this.fetched(loaded, accounts, requester, assignTo);
       if (found instanceof KnmError) return fail(found);
       const result = transition(accounts, found, { target: 'reserved', authBy: requester.authBy, assignTo });
-      return result.ok ? { kind: 'save', record: result.record, acquire: result.acquire } : fail(result.error);
+      return result.ok ? { kind: 'save', record: result.record, acquire: result.acquire, providers: true } : fail(result.error);
     });
   }
 
@@ -152,12 +162,36 @@ export class NumberService {
     return this.each(numbers, requester, [], async (loaded, accounts) => {
       const found = this.fetched(loaded, accounts, requester);
       if (found instanceof KnmError) return fail(found);
-      return { kind: 'save', record: applyUpdate(found, update) };
+      return { kind: 'save', record: applyUpdate(found, update), providers: true };
     });
   }
 
+  /** knm_numbers:assign_to_app/2: only `used_by` changes, and no feature provider runs. */
   assignToApp(numbers: readonly string[], requester: Requester, app: string | undefined): Promise<NumberOutcome[]> {
-    return this.update(numbers, requester, { usedBy: app ?? null });
+    return this.each(numbers, requester, [], async (loaded, accounts) => {
+      const found = this.fetched(loaded, accounts, requester);
+      if (found instanceof KnmError) return fail(found);
+      return { kind: 'save', record: applyUpdate(found, { usedBy: app ?? null }) };
+    });
+  }
+
+  /**
+   * knm_numbers:reconcile/2 (FACTS §4.3): as system whoever asks, the number goes to `assignTo` in service from
+   * any state, keeps its carrier unless `moduleName` is given, and has `publicFields` merged in; no transition
+   * rules, no carrier call, no feature provider. A number with no document becomes an in_service record that is
+   * returned but not saved, as Kazoo's reconcile leaves it.
+   */
+  reconcile(numbers: readonly string[], _requester: Requester, request: ReconcileRequest): Promise<NumberOutcome[]> {
+    const asSystem: Requester = { authBy: SYSTEM };
+    return this.each(numbers, asSystem, [request.assignTo], async (loaded) => {
+      if (!isAccountId(request.assignTo)) return fail(assignFailure('give the 32-character account id to reconcile the number to'));
+      const update: NumberUpdate = { mergePublic: request.publicFields, moduleName: request.moduleName, state: 'in_service' };
+      if (loaded.record === undefined) {
+        const fresh = newNumberRecord(loaded.number, 'in_service', request.moduleName ?? this.env.config.available_module_name, { authBy: SYSTEM, assignTo: request.assignTo }, this.env.clock());
+        return { kind: 'unchanged', record: assignHolder(applyUpdate(fresh, update), request.assignTo) };
+      }
+      return { kind: 'save', record: assignHolder(applyUpdate(loaded.record, update), request.assignTo) };
+    });
   }
 
   /**
@@ -192,7 +226,7 @@ export class NumberService {
         const loaded: Loaded = { number, db, record: await this.load(db, number) };
         const accounts = await this.accountsFor([requester.authBy, loaded.record?.assignedTo, ...otherAccounts]);
         const decision = await decide(loaded, accounts);
-        return await this.carryOut(loaded, decision, requester);
+        return await this.carryOut(loaded, decision, requester, accounts);
       } catch (error) {
         const conflict = error instanceof KnmError && error.error === 'conflict';
         if (conflict && attempt < CONFLICT_ATTEMPTS) {
@@ -220,11 +254,15 @@ export class NumberService {
     return canFetch(accounts, record.state, actors) ? record : unauthorized();
   }
 
-  private async carryOut(loaded: Loaded, decision: Decision, requester: Requester): Promise<NumberOutcome> {
+  private async carryOut(loaded: Loaded, decision: Decision, requester: Requester, accounts: AccountDirectory): Promise<NumberOutcome> {
     if (decision.kind === 'fail') return failed(loaded.number, decision.error);
     if (decision.kind === 'unchanged') return succeeded(decision.record);
-    const gate = decision.kind === 'save' ? mdnGate(decision.record, requester) : undefined;
-    if (gate !== undefined) return failed(loaded.number, gate);
+    if (decision.kind === 'save') {
+      // Kazoo orders the carrier before both gates (knm_ops:save_numbers/1); knm checks them first so that a
+      // number the save will refuse is never bought: the answer is the same.
+      const refusal = await this.refusal(decision, requester, accounts);
+      if (refusal !== undefined) return failed(loaded.number, refusal);
+    }
 
     const now = this.env.clock();
     const context = { store: this.env.store, now };
@@ -238,17 +276,43 @@ export class NumberService {
       await this.removeEverywhere(loaded, record);
       return succeeded(record);
     }
-    const saved = await this.save(loaded, featuresForState(record), now);
+    const saved = await this.save(loaded, providersSave({ ...decision, record }), now);
     return succeeded(saved);
+  }
+
+  /** The feature providers' gate (save_numbers only), then the MDN gate of knm_phone_number:save/1, which skips clean numbers first. */
+  private async refusal(decision: Decision & { kind: 'save' }, requester: Requester, accounts: AccountDirectory): Promise<KnmError | undefined> {
+    if (decision.providers === true) {
+      const policy = await this.featurePolicyFor(decision.record, accounts);
+      const refused = refuseUnavailableFeatures(decision.record, policy, isAdmin(accounts, requester.authBy));
+      if (refused !== undefined) return refused;
+    }
+    const written = decision.acquire === true || isDirty(providersSave(decision));
+    return written ? mdnGate(decision.record, requester) : undefined;
+  }
+
+  /**
+   * The number_manager values for the holder's features: its reseller's configs_number_manager over system_config
+   * (kapps_account_config:get_from_reseller/3). An unassigned number, or a holder that is its own reseller, reads
+   * system_config only.
+   */
+  private async featurePolicyFor(record: NumberRecord, accounts: AccountDirectory): Promise<FeaturePolicy> {
+    const holder = record.assignedTo;
+    const reseller = holder === undefined ? undefined : accounts(holder)?.resellerId;
+    if (reseller === undefined || reseller === holder) return featurePolicy(this.env.config);
+    const resellerConfig = await this.env.store.getOrNull(accountDbName(reseller), RESELLER_CONFIG_DOC);
+    return featurePolicy(withAccountOverrides(this.env.config, resellerConfig ?? undefined).config);
   }
 
   /** Writes the number database under MVCC, then the holder's copy; removes the previous holder's copy. */
   private async save(loaded: Loaded, record: NumberRecord, now: number): Promise<NumberRecord> {
     // Only a change is written (knm_phone_number:save/1 skips clean numbers): no revision for nothing.
     if (!isDirty(record)) return record;
-    const doc = writeNumberDocument(record, { now }) as CouchDoc;
+    const kazooDoc = writeNumberDocument(record, { now });
+    const doc = kazooDoc as CouchDoc;
     const { rev } = await withNumberDb(this.env.store, this.env.designDocs, loaded.db, () => this.env.store.put(loaded.db, doc));
-    const written: NumberRecord = { ...record, rev };
+    // the answer shows what was stored: a change stamps pvt_modified (4.3's ?DIRTY)
+    const written: NumberRecord = { ...record, rev, modified: kazooDoc.pvt_modified };
     const { _rev: _numberDbRev, ...copy } = doc;
     if (written.assignedTo !== undefined) await this.putAccountCopy(written.assignedTo, copy as CouchDoc);
     const previous = written.previouslyAssignedTo;
@@ -311,6 +375,24 @@ export class NumberService {
 /** `released_state` must be a state or Kazoo's set_state crashes; knm falls back to its default. */
 function releasedState(config: NumberManagerConfig): NumberState {
   return isNumberState(config.released_state) ? config.released_state : 'available';
+}
+
+/**
+ * What the feature providers leave of the active features in the number's state. Only saves through
+ * save_numbers run them: assign_to_app, release and reconcile leave `pvt_features` as it is.
+ */
+function providersSave(decision: Decision & { kind: 'save' }): NumberRecord {
+  return decision.providers === true ? featuresForState(decision.record) : decision.record;
+}
+
+export interface ReconcileRequest {
+  readonly assignTo: string | undefined;
+  readonly moduleName?: string;
+  readonly publicFields?: JsonObject;
+}
+
+function assignFailure(hint: string): KnmError {
+  return new KnmError('assign_failure', 400, 'invalid account to assign to', { cause: 'field_undefined', hint });
 }
 
 /** knm_phone_number:is_mdn_for_mdn_run/2: unless system, a knm_mdn number is saved iff mdn_run. */
