@@ -544,6 +544,27 @@ describe('lifecycle: Kazoo scenarios T01–T47 over the embedded store (FACTS §
       expect(await storedOrFail(BW_DISCOVERY)).to.include({ pvt_state: 'in_service', pvt_assigned_to: RESELLER, pvt_module_name: 'knm_bandwidth2' });
     });
 
+    it('T42: reconcile runs as system whoever asks, merges public fields, and sets the module only when given', async () => {
+      const [outcome] = await service.reconcile([IN_SERVICE], { authBy: UNRELATED }, { assignTo: CHILD, publicFields: { note: 'x' }, moduleName: 'knm_telnyx' });
+      expect(okOf(outcome)).to.deep.include({ state: 'in_service', note: 'x' });
+      const doc = await storedOrFail(IN_SERVICE);
+      expect(doc).to.deep.include({ pvt_assigned_to: CHILD, pvt_previously_assigned_to: RESELLER, pvt_module_name: 'knm_telnyx', note: 'x' });
+      // set_module_name/2 takes `local` away with knm_local; used_by goes with the old holder
+      expect(doc.pvt_features ?? {}).to.deep.equal({});
+      expect(doc).to.not.have.property('pvt_used_by');
+    });
+
+    it('T42: reconcile of a number with no document answers an in_service number and stores nothing (do_move_not_founds)', async () => {
+      const [outcome] = await service.reconcile([NEW], SYSTEM, { assignTo: RESELLER });
+      expect(okOf(outcome)).to.deep.include({ state: 'in_service', features: ['local'] });
+      expect(await stored(NEW)).to.equal(null);
+    });
+
+    it('T42: reconcile needs an account to assign to: 400 assign_failure', async () => {
+      const [outcome] = await service.reconcile([AVAILABLE], SYSTEM, { assignTo: undefined });
+      expect(errorOf(outcome)).to.deep.include({ code: 400, error: 'assign_failure', cause: 'field_undefined' });
+    });
+
     it('T43: master reserves an available number for the reseller: reserved, history [reseller]', async () => {
       const [outcome] = await service.reserve([AVAILABLE], { authBy: MASTER }, RESELLER);
       expect(okOf(outcome).state).to.equal('reserved');
