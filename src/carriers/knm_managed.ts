@@ -1,6 +1,7 @@
 /** Numbers from the operator's managed pool in `numbers/managed` (FACTS §5; 4.3 src/carriers/knm_managed.erl). */
-import type { Carrier } from './carrier';
-import { markPoolAcquired, markPoolReturned } from './pool';
+import type { Carrier, CarrierContext } from './carrier';
+import { searchPool } from './db-search';
+import { generatePoolNumbers, GeneratedNumbers, markPoolAcquired, markPoolReturned } from './pool';
 
 export const MANAGED_DB = 'numbers/managed';
 
@@ -10,8 +11,16 @@ export const knmManaged: Carrier = {
   isBillable: true,
   shouldLookupCnam: true,
   maximalPrefixLength: 15,
+  // Offered as discovery, so that buying one acquires it from the pool; the offset is ignored (knm_managed.erl).
+  findNumbers: (prefix, quantity, options, context) =>
+    searchPool({ db: MANAGED_DB, design: 'numbers_managed', module: 'knm_managed', state: 'discovery', useOffset: false }, prefix, quantity, options, context),
   acquireNumber: (record, context) => markPoolAcquired(MANAGED_DB, 'knm_managed', record, context),
   // knm_managed writes a JSON null owner rather than removing the key (FACTS §5).
   disconnectNumber: (record, context) =>
     markPoolReturned(MANAGED_DB, record, context, (doc) => ({ ...doc, pvt_state: 'available', pvt_assigned_to: null })),
 };
+
+/** `generate_numbers managed <Account> <Start> <Quantity>`. */
+export function generateManagedNumbers(context: CarrierContext, accountId: string, start: string, quantity: number): Promise<GeneratedNumbers> {
+  return generatePoolNumbers(MANAGED_DB, context, accountId, start, quantity);
+}
