@@ -1,7 +1,8 @@
 /**
  * The number operations over the store (`knm_numbers` → `knm_ops`, states.md §6): get, create, move,
- * reserve, release, delete, update and assign_to_app, each for a batch of numbers, answering per number
- * like Kazoo (the public JSON, or the number with its error).
+ * reserve, release, delete, update, assign_to_app and reconcile, each for a batch of numbers, answering per
+ * number like Kazoo (the public JSON, or the number with its error). Saves of create, move, reserve and update
+ * pass the feature providers' allow/deny gate first (feature-permissions.ts).
  *
  * Each number is read, decided by the pure rules, acted on through its carrier, and written under MVCC:
  * a conflict means someone else wrote the number meanwhile, so it is read and decided again (a few times)
@@ -10,6 +11,7 @@
  */
 import type { Carrier } from '../carriers/carrier';
 import { carrierFor } from '../carriers/registry';
+import { withAccountOverrides } from '../config/account-overrides';
 import type { NumberManagerConfig } from '../config/number-manager';
 import type { JsonObject } from '../documents/json';
 import { toPublicJson } from '../documents/public';
@@ -26,7 +28,6 @@ import type { CouchDoc } from '../store/types';
 import type { Clock } from '../time';
 import { AccountDirectory, AccountFacts, isAccountId, readAccountDoc, SYSTEM } from './accounts';
 import { Actors, canFetch, isAdmin } from './authorization';
-import { withAccountOverrides } from '../config/account-overrides';
 import { create as planCreate, CreateRequest, newNumberRecord } from './create';
 import { FeaturePolicy, featurePolicy, refuseUnavailableFeatures } from './feature-permissions';
 import { unauthorized } from './errors';
@@ -181,7 +182,7 @@ export class NumberService {
    * rules, no carrier call, no feature provider. A number with no document becomes an in_service record that is
    * returned but not saved, as Kazoo's reconcile leaves it.
    */
-  reconcile(numbers: readonly string[], _requester: Requester, request: ReconcileRequest): Promise<NumberOutcome[]> {
+  reconcile(numbers: readonly string[], request: ReconcileRequest): Promise<NumberOutcome[]> {
     const asSystem: Requester = { authBy: SYSTEM };
     return this.each(numbers, asSystem, [request.assignTo], async (loaded) => {
       if (!isAccountId(request.assignTo)) return fail(assignFailure('give the 32-character account id to reconcile the number to'));
