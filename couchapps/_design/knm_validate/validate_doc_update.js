@@ -224,6 +224,9 @@ function (newDoc, oldDoc, userCtx, secObj) {
     return;
   }
   if (!fromKnown || from === to) return;
+  // knm's pipeline puts a number its carrier refused to sell back into discovery, the refusal recorded in
+  // pvt_carrier_data.knm_acquire_failure (src/pipeline/reconcile.ts); Kazoo never stores that half-bought state.
+  if (to === 'discovery' && (from === 'reserved' || from === 'in_service') && isObject(newDoc.pvt_carrier_data) && isObject(newDoc.pvt_carrier_data.knm_acquire_failure)) return;
   if (!transitionAllowed(from, to, moduleOf(previous))) {
     refuse('no Kazoo version moves a number from ' + from + ' to ' + to + ' (' + id + '); ' + transitionHint(from, to));
   }

@@ -1,0 +1,125 @@
+/**
+ * Where the pipeline keeps, durably, how far it has read each number database (the checkpoint) and what it
+ * last saw of the numbers that matter (reconcile.ts, `SeenNumber`): documents of its own `knm_pipeline`
+ * database, never the number documents (Kazoo tools must not see revisions written for bookkeeping) and never
+ * memory only (a restart must know that a number was in discovery).
+ *
+ * Why a database of its own rather than `_local` documents in each number database: the checkpoint and every
+ * remembered number of a batch go out in ONE `_bulk_docs`, after the batch's effects are written; `_local`
+ * documents are written one request each. The scale-out work moves checkpoints into leases; it replaces this
+ * module behind the `PipelineStateStore` interface.
+ *
+ * Documents: `checkpoint:<db>` `{since}` and `seen:<db>:<number>` `{state, rev, features}` (deleted when the
+ * number stops mattering).
+ */
+import { isJsonObject } from '../documents/json';
+import { isNumberState } from '../documents/types';
+import { KnmError } from '../errors';
+import type { FeatureView } from '../providers/provider';
+import type { Store } from '../store/client';
+import type { CouchDoc, Seq } from '../store/types';
+import type { SeenNumber } from './reconcile';
+
+export const PIPELINE_DB = 'knm_pipeline';
+
+export interface PipelineStateStore {
+  /** The sequence to read `db` from; undefined when it was never read (start from the beginning). */
+  checkpoint(db: string): Promise<Seq | undefined>;
+  /** What was last seen of these numbers of `db` (numbers with no record are absent). */
+  seen(db: string, numbers: readonly string[]): Promise<Map<string, SeenNumber>>;
+  /** Saves the checkpoint and the remembered numbers together (undefined forgets a number). */
+  commit(db: string, since: Seq, seen: ReadonlyMap<string, SeenNumber | undefined>): Promise<void>;
+  /** The database was deleted: read it from the beginning if it comes back. */
+  forgetDb(db: string): Promise<void>;
+}
+
+const COMMIT_ATTEMPTS = 5;
+
+export async function couchStateStore(store: Store, db: string = PIPELINE_DB): Promise<PipelineStateStore> {
+  await store.createDb(db);
+  /** Revisions of this store's documents as last read or written, so a commit needs no read first. */
+  const revs = new Map<string, string>();
+  const checkpointId = (numberDb: string): string => `checkpoint:${numberDb}`;
+  const seenId = (numberDb: string, number: string): string => `seen:${numberDb}:${number}`;
+
+  async function refreshRevs(ids: readonly string[]): Promise<void> {
+    for (const row of await store.getMany(db, ids)) {
+      if (row.ok) revs.set(row.id, row.doc._rev);
+      else revs.delete(row.id);
+    }
+  }
+
+  return {
+    async checkpoint(numberDb) {
+      const doc = await store.getOrNull(db, checkpointId(numberDb));
+      if (doc === null) {
+        revs.delete(checkpointId(numberDb));
+        return undefined;
+      }
+      revs.set(doc._id, doc._rev);
+      return typeof doc.since === 'string' ? doc.since : undefined;
+    },
+
+    async seen(numberDb, numbers) {
+      const found = new Map<string, SeenNumber>();
+      if (numbers.length === 0) return found;
+      const rows = await store.getMany(db, numbers.map((number) => seenId(numberDb, number)));
+      rows.forEach((row, index) => {
+        if (!row.ok) {
+          revs.delete(row.id);
+          return;
+        }
+        revs.set(row.id, row.doc._rev);
+        const seen = asSeen(row.doc);
+        if (seen !== undefined) found.set(numbers[index], seen);
+      });
+      return found;
+    },
+
+    async commit(numberDb, since, seen) {
+      const docs: CouchDoc[] = [withRev({ _id: checkpointId(numberDb), since })];
+      for (const [number, entry] of seen) {
+        const id = seenId(numberDb, number);
+        if (entry !== undefined) docs.push(withRev({ _id: id, state: entry.state ?? null, rev: entry.rev, features: entry.features as CouchDoc['features'] }));
+        else if (revs.has(id)) docs.push(withRev({ _id: id, _deleted: true }));
+      }
+      let pending = docs;
+      for (let attempt = 1; pending.length > 0; attempt += 1) {
+        const results = await store.bulkDocs(db, pending);
+        const conflicted: string[] = [];
+        results.forEach((result) => {
+          if (result.ok) revs.set(result.id, result.rev);
+          else if (result.error === 'conflict') conflicted.push(result.id);
+          else throw new KnmError('unspecified_fault', 500, `cannot save pipeline state ${result.id} in ${db}: ${result.error}`, { cause: result.reason, hint: `check the ${db} database` });
+        });
+        if (conflicted.length === 0) return;
+        // Someone (an earlier run of this worker) wrote these since they were read: take the newest revision, write ours over it.
+        if (attempt >= COMMIT_ATTEMPTS) throw new KnmError('conflict', 409, `pipeline state of ${numberDb} kept conflicting`, { cause: conflicted.join(', ') });
+        await refreshRevs(conflicted);
+        pending = pending.filter((doc) => conflicted.includes(doc._id)).map((doc) => withRev(doc)).filter((doc) => !(doc._deleted === true && doc._rev === undefined));
+      }
+    },
+
+    async forgetDb(numberDb) {
+      const id = checkpointId(numberDb);
+      const current = await store.getOrNull(db, id);
+      if (current !== null) await store.remove(db, id, current._rev);
+      revs.delete(id);
+    },
+  };
+
+  function withRev(doc: CouchDoc): CouchDoc {
+    const { _rev: _old, ...body } = doc;
+    const rev = revs.get(doc._id);
+    return rev !== undefined ? { ...body, _id: doc._id, _rev: rev } : { ...body, _id: doc._id };
+  }
+}
+
+function asSeen(doc: CouchDoc): SeenNumber | undefined {
+  if (typeof doc.rev !== 'string') return undefined;
+  const features: Record<string, FeatureView> = {};
+  if (isJsonObject(doc.features)) {
+    for (const [name, view] of Object.entries(doc.features)) if (isJsonObject(view)) features[name] = view;
+  }
+  return { state: isNumberState(doc.state) ? doc.state : undefined, rev: doc.rev, features };
+}
