@@ -89,7 +89,7 @@ export function createBandwidth2(options: Bandwidth2Options = {}): Carrier {
       }
       const npan = toNpan(record.number);
       const fail = (reason: string): never => {
-        throw byCarrier(MODULE, `Unable to acquire number: ${reason}`, npan);
+        throw byCarrier(MODULE, `Unable to acquire number: ${reason}`, npan, settings.secrets(['api_username', 'api_password']));
       };
 
       async function follow(journal: OrderJournal, first: Answer): Promise<OrderEffect> {

@@ -66,6 +66,7 @@ export function createTelnyx(options: HttpCarrierOptions = {}): Carrier {
         if (settings.boolean('sandbox_provisioning', false)) return record;
         throw provisioningDisabled(MODULE, record.number);
       }
+      const secrets = settings.secrets(['user', 'token']);
       return acquireOnce(MODULE, record, context, {
         order: async () => {
           let answer: JsonObject;
@@ -73,10 +74,10 @@ export function createTelnyx(options: HttpCarrierOptions = {}): Carrier {
             answer = await api(settings, 'number_orders', { requested_numbers: [record.number] });
           } catch (error) {
             if (error instanceof CarrierUnreachable) throw carrierUnreachable(MODULE, error, record.number);
-            throw byCarrier(MODULE, reasonOf(error), record.number);
+            throw byCarrier(MODULE, reasonOf(error), record.number, secrets);
           }
           const id = answer.id;
-          if (typeof id !== 'string' || id === '') throw byCarrier(MODULE, typeof answer.message === 'string' ? answer.message : 'no order id in the answer', record.number);
+          if (typeof id !== 'string' || id === '') throw byCarrier(MODULE, typeof answer.message === 'string' ? answer.message : 'no order id in the answer', record.number, secrets);
           return { carrierData: { order_id: id }, carrierDataMode: 'merge' };
         },
       });

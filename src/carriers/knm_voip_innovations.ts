@@ -56,7 +56,7 @@ export function createVoipInnovations(options: HttpCarrierOptions = {}): Carrier
       if (error instanceof CarrierUnreachable) throw carrierUnreachable(MODULE, error, number);
       throw error;
     }
-    if (!answer.ok) throw byCarrier(MODULE, answer.reason, number);
+    if (!answer.ok) throw byCarrier(MODULE, answer.reason, number, settings.secrets(['login', 'password']));
     const dids = children(answer.result, 'DIDs', 'DID');
     // Kazoo's badmatch on zero or several DIDs, reported instead of crashing.
     if (dids.length !== 1) throw byCarrier(MODULE, `expected one DID in the ${action} answer, got ${dids.length}`, number);
