@@ -21,7 +21,11 @@ export type KazooErrorName =
   | 'conflict'
   | 'unavailable'
   | 'bad_config'
-  | 'bad_document';
+  | 'bad_document'
+  // the number hunt's own refusals (knm_numbers:lookup_account/1 returns them as bare atoms / tuples)
+  | 'unassigned'
+  | 'not_in_service'
+  | 'account_disabled';
 
 export interface KazooErrorJson {
   code: number;
