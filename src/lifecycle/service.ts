@@ -57,6 +57,16 @@ export interface Requester {
   readonly mdnRun?: boolean;
 }
 
+/** Feature policies of the resellers met in one batch, by reseller id. */
+type ResellerPolicies = Map<string, Promise<FeaturePolicy>>;
+
+/** Who acts on one number, and what the batch already knows. */
+interface Turn {
+  readonly requester: Requester;
+  readonly accounts: AccountDirectory;
+  readonly policies: ResellerPolicies;
+}
+
 /** What one number's turn decided. */
 type Decision =
   | {
@@ -206,8 +216,9 @@ export class NumberService {
     decide: (loaded: Loaded, accounts: AccountDirectory) => Promise<Decision>,
   ): Promise<NumberOutcome[]> {
     const outcomes: NumberOutcome[] = [];
+    const policies: ResellerPolicies = new Map();
     for (const input of numbers) {
-      outcomes.push(await this.one(input, requester, otherAccounts, decide));
+      outcomes.push(await this.one(input, requester, otherAccounts, decide, policies));
     }
     return outcomes;
   }
@@ -217,6 +228,7 @@ export class NumberService {
     requester: Requester,
     otherAccounts: readonly (string | undefined)[],
     decide: (loaded: Loaded, accounts: AccountDirectory) => Promise<Decision>,
+    policies: ResellerPolicies,
   ): Promise<NumberOutcome> {
     if (!this.env.rules.isReconcilable(input)) return failed(input, notReconcilable(input));
     const number = this.env.rules.normalize(input);
@@ -227,7 +239,7 @@ export class NumberService {
         const loaded: Loaded = { number, db, record: await this.load(db, number) };
         const accounts = await this.accountsFor([requester.authBy, loaded.record?.assignedTo, ...otherAccounts]);
         const decision = await decide(loaded, accounts);
-        return await this.carryOut(loaded, decision, requester, accounts);
+        return await this.carryOut(loaded, decision, { requester, accounts, policies });
       } catch (error) {
         const conflict = error instanceof KnmError && error.error === 'conflict';
         if (conflict && attempt < CONFLICT_ATTEMPTS) {
@@ -255,13 +267,13 @@ export class NumberService {
     return canFetch(accounts, record.state, actors) ? record : unauthorized();
   }
 
-  private async carryOut(loaded: Loaded, decision: Decision, requester: Requester, accounts: AccountDirectory): Promise<NumberOutcome> {
+  private async carryOut(loaded: Loaded, decision: Decision, turn: Turn): Promise<NumberOutcome> {
     if (decision.kind === 'fail') return failed(loaded.number, decision.error);
     if (decision.kind === 'unchanged') return succeeded(decision.record);
     if (decision.kind === 'save') {
       // Kazoo orders the carrier before both gates (knm_ops:save_numbers/1); knm checks them first so that a
       // number the save will refuse is never bought: the answer is the same.
-      const refusal = await this.refusal(decision, requester, accounts);
+      const refusal = await this.refusal(decision, turn);
       if (refusal !== undefined) return failed(loaded.number, refusal);
     }
 
@@ -282,9 +294,9 @@ export class NumberService {
   }
 
   /** The feature providers' gate (save_numbers only), then the MDN gate of knm_phone_number:save/1, which skips clean numbers first. */
-  private async refusal(decision: Decision & { kind: 'save' }, requester: Requester, accounts: AccountDirectory): Promise<KnmError | undefined> {
+  private async refusal(decision: Decision & { kind: 'save' }, { requester, accounts, policies }: Turn): Promise<KnmError | undefined> {
     if (decision.providers === true) {
-      const policy = await this.featurePolicyFor(decision.record, accounts);
+      const policy = await this.featurePolicyFor(decision.record, accounts, policies);
       const refused = refuseUnavailableFeatures(decision.record, policy, isAdmin(accounts, requester.authBy));
       if (refused !== undefined) return refused;
     }
@@ -295,14 +307,22 @@ export class NumberService {
   /**
    * The number_manager values for the holder's features: its reseller's configs_number_manager over system_config
    * (kapps_account_config:get_from_reseller/3). An unassigned number, or a holder that is its own reseller, reads
-   * system_config only.
+   * system_config only. Read once per reseller and batch.
    */
-  private async featurePolicyFor(record: NumberRecord, accounts: AccountDirectory): Promise<FeaturePolicy> {
+  private featurePolicyFor(record: NumberRecord, accounts: AccountDirectory, policies: ResellerPolicies): Promise<FeaturePolicy> {
     const holder = record.assignedTo;
     const reseller = holder === undefined ? undefined : accounts(holder)?.resellerId;
-    if (reseller === undefined || reseller === holder) return featurePolicy(this.env.config);
-    const resellerConfig = await this.env.store.getOrNull(accountDbName(reseller), RESELLER_CONFIG_DOC);
-    return featurePolicy(withAccountOverrides(this.env.config, resellerConfig ?? undefined).config);
+    if (reseller === undefined || reseller === holder) return Promise.resolve(featurePolicy(this.env.config));
+    let policy = policies.get(reseller);
+    if (policy === undefined) {
+      policy = this.env.store
+        .getOrNull(accountDbName(reseller), RESELLER_CONFIG_DOC)
+        .then((resellerConfig) => featurePolicy(withAccountOverrides(this.env.config, resellerConfig ?? undefined).config));
+      // a failed read is not remembered: the next number of the batch reads again
+      policy.catch(() => policies.delete(reseller));
+      policies.set(reseller, policy);
+    }
+    return policy;
   }
 
   /** Writes the number database under MVCC, then the holder's copy; removes the previous holder's copy. */

@@ -145,6 +145,7 @@ describe('lifecycle: Kazoo scenarios T01–T47 over the embedded store (FACTS §
       ['T08', 'master', MASTER],
     ]) {
       it(`${id}: a number with history [reseller, master] released by ${name} goes back to master, reserved`, async () => {
+        await putAccountCopy(WITH_HISTORY, RESELLER);
         const [outcome] = await service.release([WITH_HISTORY], { authBy });
         expect(okOf(outcome)).to.deep.include({ state: 'reserved', features: ['local'] });
         const doc = await storedOrFail(WITH_HISTORY);
@@ -158,6 +159,7 @@ describe('lifecycle: Kazoo scenarios T01–T47 over the embedded store (FACTS §
         });
         expect(doc).to.not.have.property('pvt_used_by');
         expect(await store.get(accountDbName(MASTER), WITH_HISTORY)).to.deep.include({ pvt_state: 'reserved', pvt_assigned_to: MASTER });
+        expect(await store.getOrNull(accountDbName(RESELLER), WITH_HISTORY)).to.equal(null);
       });
     }
 
@@ -194,6 +196,7 @@ describe('lifecycle: Kazoo scenarios T01–T47 over the embedded store (FACTS §
     });
 
     it("T13: the child takes its parent's reservation for itself", async () => {
+      await putAccountCopy(RESERVED, RESELLER);
       const [outcome] = await service.move([RESERVED], { authBy: CHILD }, CHILD);
       expect(okOf(outcome).state).to.equal('in_service');
       expect(await storedOrFail(RESERVED)).to.deep.include({
@@ -202,6 +205,8 @@ describe('lifecycle: Kazoo scenarios T01–T47 over the embedded store (FACTS §
         pvt_previously_assigned_to: RESELLER,
         pvt_reserve_history: [RESELLER],
       });
+      expect(await store.get(accountDbName(CHILD), RESERVED)).to.include({ pvt_assigned_to: CHILD });
+      expect(await store.getOrNull(accountDbName(RESELLER), RESERVED)).to.equal(null);
     });
 
     it("T14: system gives the reseller's reservation to the child", async () => {
