@@ -3,6 +3,7 @@
  * SIGINT. The bootstrap of databases and design documents comes first, then (as they are built) the
  * changes pipeline and the HTTP endpoint. Add a service by appending it here.
  */
+import { operatorEndpointService, pipelineService } from '../pipeline/service';
 import type { Store } from '../store/client';
 import type { StoreTarget } from '../store/connection';
 
@@ -27,4 +28,4 @@ export interface StartService {
   start(context: StartContext): Promise<RunningService | void>;
 }
 
-export const startServices: StartService[] = [];
+export const startServices: StartService[] = [pipelineService, operatorEndpointService];

@@ -88,8 +88,8 @@ describe('pipeline reactions, end to end against the embedded server', function 
         const current = await readDoc(harness.store, DISCOVERY);
         return acquiredMarker(current) !== undefined ? current : undefined;
       });
-      expect(bought.pvt_state).to.equal('reserved');
-      expect((bought.pvt_carrier_data as Record<string, unknown>).knm_acquire_failure).to.equal(undefined);
+      expect(bought?.pvt_state).to.equal('reserved');
+      expect((bought?.pvt_carrier_data as Record<string, unknown>).knm_acquire_failure).to.equal(undefined);
       expect(harness.carrier.count('acquire')).to.equal(2);
     });
 
@@ -102,7 +102,7 @@ describe('pipeline reactions, end to end against the embedded server', function 
         const current = await readDoc(harness.store, DISCOVERY);
         return acquiredMarker(current) !== undefined ? current : undefined;
       });
-      expect(doc.pvt_state).to.equal('in_service');
+      expect(doc?.pvt_state).to.equal('in_service');
       expect(harness.carrier.count('acquire')).to.equal(3);
     });
   });
