@@ -38,8 +38,15 @@ export function chooseCreateState(accounts: AccountDirectory, request: CreateReq
   if (request.moduleName === CARRIER_MDN) return { ok: true, state: 'in_service' };
   const wanted = request.state ?? 'in_service';
   if (allowedCreationStates(accounts, request.authBy).includes(wanted)) return { ok: true, state: wanted };
-  // Kazoo 4.3 crashes here when every number exists; FACTS §11 recommends this 403 instead.
-  return { ok: false, error: unauthorized(`creating number in state '${wanted}' is not allowed`) };
+  // Kazoo 4.3 crashes here when every number exists; FACTS §4.6 gives this 403 instead. The cause is 4.3's
+  // (knm_numbers:create/2 reports `state_for_create`; M's knm_lib:state_for_create/4 words it as in the hint).
+  return {
+    ok: false,
+    error: new KnmError('forbidden', 403, 'requestor is unauthorized to perform operation', {
+      cause: 'state_for_create',
+      hint: `creating number in state '${wanted}' is not allowed for ${request.authBy ?? 'an unknown requester'}: available and aging need a super-duper admin or system, in_service and reserved need pvt_wnm_allow_additions`,
+    }),
+  };
 }
 
 /**

@@ -113,7 +113,8 @@ describe('lifecycle: create (FACTS §4.6, Kazoo create tests)', () => {
     const available = createNew({ authBy: MASTER, assignTo: RESELLER, state: 'available' });
     expect(available.ok && [available.record.state, available.record.assignedTo]).to.deep.equal(['available', undefined]);
     const refused = createNew({ authBy: RESELLER, assignTo: RESELLER, state: 'available' });
-    expect(!refused.ok && refused.error.kazooCause).to.equal("creating number in state 'available' is not allowed");
+    expect(!refused.ok && [refused.error.code, refused.error.error, refused.error.kazooCause]).to.deep.equal([403, 'forbidden', 'state_for_create']);
+    expect(!refused.ok && refused.error.hint).to.contain("creating number in state 'available' is not allowed");
     const reserved = createNew({ authBy: RESELLER, assignTo: RESELLER, state: 'reserved' });
     expect(reserved.ok && [reserved.record.state, reserved.record.reserveHistory]).to.deep.equal(['reserved', [RESELLER]]);
   });
