@@ -62,6 +62,8 @@ export function create(
   request: CreateRequest,
   now: number,
 ): TransitionResult {
+  // 4.3 knm_numbers:create/2 checks assign_to on every number it found, system included, before the state
+  if (existing !== undefined && !isAccountId(request.assignTo)) return { ok: false, error: assignFailure() };
   const choice = chooseCreateState(accounts, request);
   if (!choice.ok) return choice;
   if (request.authBy !== SYSTEM && !isAccountId(request.assignTo)) return { ok: false, error: assignFailure() };

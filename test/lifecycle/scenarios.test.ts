@@ -312,6 +312,14 @@ describe('lifecycle: Kazoo scenarios T01–T47 over the embedded store (FACTS §
       expect((await storedOrFail(IN_SERVICE))._rev).to.equal(before._rev);
     });
 
+    it('T22: an existing number created with no account to assign to is 400 assign_failure, even for system (4.3 knm_numbers:create/2)', async () => {
+      const [outcome] = await service.create([AVAILABLE], SYSTEM, { assignTo: undefined });
+      expect(errorOf(outcome)).to.deep.equal({ code: 400, error: 'assign_failure', message: 'invalid account to assign to', cause: 'field_undefined' });
+      const [fresh] = await service.create([NEW], SYSTEM, { assignTo: undefined });
+      expect(okOf(fresh).state).to.equal('in_service');
+      expect(await storedOrFail(NEW)).to.not.have.property('pvt_assigned_to');
+    });
+
     it('T24: master creates a new MDN number with mdn_run: in_service, [local], its public mobile field kept', async () => {
       const mobile = { provider: 'tower-of-power', device_id: '123456789' };
       const [outcome] = await service.create([NEW], { authBy: MASTER, mdnRun: true }, { assignTo: RESELLER, moduleName: 'knm_mdn', publicFields: { mobile } });
