@@ -217,8 +217,13 @@ export class NumberService {
   ): Promise<NumberOutcome[]> {
     const outcomes: NumberOutcome[] = [];
     const policies: ResellerPolicies = new Map();
+    // Kazoo acts once per distinct input (knm_numbers:are_reconcilable/1 usorts the batch): a repeated number
+    // gets the answer of its first turn instead of a second turn (a second reserve would be no_change_required).
+    const answered = new Map<string, NumberOutcome>();
     for (const input of numbers) {
-      outcomes.push(await this.one(input, requester, otherAccounts, decide, policies));
+      const outcome = answered.get(input) ?? (await this.one(input, requester, otherAccounts, decide, policies));
+      answered.set(input, outcome);
+      outcomes.push(outcome);
     }
     return outcomes;
   }

@@ -595,6 +595,13 @@ describe('lifecycle: Kazoo scenarios T01–T47 over the embedded store (FACTS §
       expect(await storedOrFail(AVAILABLE)).to.deep.include({ pvt_state: 'reserved', pvt_assigned_to: RESELLER, pvt_reserve_history: [RESELLER] });
     });
 
+    it('T43: a number given twice in one batch is reserved once, both answers the same (knm_numbers usorts the batch)', async () => {
+      const outcomes = await service.reserve([AVAILABLE, AVAILABLE], { authBy: MASTER }, RESELLER);
+      expect(outcomes.map((outcome) => outcome.ok)).to.deep.equal([true, true]);
+      expect(outcomes[1]).to.deep.equal(outcomes[0]);
+      expect((await storedOrFail(AVAILABLE))._rev).to.match(/^2-/);
+    });
+
     it('T44: reserve without assign_to: 400 assign_failure field_undefined', async () => {
       const [outcome] = await service.reserve([IN_SERVICE], SYSTEM, undefined);
       expect(errorOf(outcome)).to.deep.equal({ code: 400, error: 'assign_failure', message: 'invalid account to assign to', cause: 'field_undefined' });
