@@ -133,7 +133,8 @@ export function providerModule(feature: string, record: NumberRecord, policy: Fe
 /**
  * The gate of knm_providers:save/1: every requested provider must be an available one, or the whole number
  * fails with 403 and nothing is saved. Features already active count as requested, so a number holding a
- * feature that became denied fails every save until the feature is removed (kept as Kazoo does it).
+ * feature that became denied fails every save until the feature is removed (kept as Kazoo does it; so does one
+ * holding knm_other's `locality`, which is no known feature, FACTS §6.1).
  */
 export function refuseUnavailableFeatures(record: NumberRecord, policy: FeaturePolicy, requesterIsAdmin: boolean): KnmError | undefined {
   const allowedModules = new Set(availableFeatures(record, policy, requesterIsAdmin).map((feature) => providerModule(feature, record, policy)));

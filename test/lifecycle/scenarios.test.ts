@@ -2,6 +2,8 @@
  * Kazoo's own lifecycle scenarios (FACTS §4.10, T01–T47, from 4.3 test/knm_*_tests.erl) run through NumberService
  * against the embedded store, with Kazoo's fixture accounts, numbers and port request loaded as they are.
  * Left out: T36 (maintenance fix, another issue). T42 and T47 (reconcile) run through NumberService.reconcile.
+ * The first T27 test needs Kazoo's port_requests view to index the fixture request; it skips itself while the
+ * embedded server cannot (see the test), and the second one checks the same refusal through a failed look-up.
  */
 import { expect } from 'chai';
 import fs from 'node:fs';
