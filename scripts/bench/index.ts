@@ -1,3 +1,4 @@
+import { carriersSection } from './carriers';
 import { designDocsSection } from './design-docs';
 import { documentsSection } from './documents';
 import { numbersSection } from './numbers';
@@ -9,4 +10,4 @@ export interface BenchSection {
 }
 
 /** The benchmark sections, in the order they run. The raw store ceiling comes first: later ratios use it. */
-export const sections: BenchSection[] = [storeSection, documentsSection, numbersSection, designDocsSection];
+export const sections: BenchSection[] = [storeSection, documentsSection, numbersSection, designDocsSection, carriersSection];
