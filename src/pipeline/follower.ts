@@ -21,8 +21,6 @@ export interface FollowerContext extends ReactionContext {
   readonly numberConcurrency: number;
   /** True once the pipeline stops: the batch in hand is finished and checkpointed, no new one is read. */
   readonly stopping: () => boolean;
-  /** True once the pipeline is killed (tests): nothing more is written, not even the checkpoint. */
-  readonly aborted: () => boolean;
 }
 
 export interface DrainResult {

@@ -40,6 +40,11 @@ export class PipelineMetrics {
     this.add('knm_pipeline_errors_total', { kind }, 1);
   }
 
+  /** A write refused with 409: the number was read again and decided again. */
+  conflict(): void {
+    this.add('knm_pipeline_conflicts_total', {}, 1);
+  }
+
   /** A document that could not be read as a number (logged with db, id and reason). */
   skipped(reason: string): void {
     this.add('knm_pipeline_skipped_documents_total', { reason }, 1);
@@ -95,12 +100,13 @@ export class PipelineMetrics {
       knm_pipeline_reactions_total: 'Reactions carried out, by kind.',
       knm_pipeline_errors_total: 'Failures, by kind.',
       knm_pipeline_skipped_documents_total: 'Documents that could not be read as numbers, by reason.',
+      knm_pipeline_conflicts_total: 'Writes refused with 409 conflict, then read and decided again.',
       knm_pipeline_lag_changes: 'Changes of a database not processed yet.',
       knm_pipeline_lag_seconds: 'Seconds since the oldest unprocessed change of a database was announced.',
       knm_pipeline_followed_databases: 'Number databases followed.',
       knm_pipeline_carrier_call_seconds: 'Carrier call latency.',
     };
-    const counterNames = ['knm_pipeline_changes_processed_total', 'knm_pipeline_reactions_total', 'knm_pipeline_errors_total', 'knm_pipeline_skipped_documents_total'];
+    const counterNames = ['knm_pipeline_changes_processed_total', 'knm_pipeline_reactions_total', 'knm_pipeline_errors_total', 'knm_pipeline_skipped_documents_total', 'knm_pipeline_conflicts_total'];
     for (const name of counterNames) {
       lines.push(`# HELP ${name} ${help[name]}`, `# TYPE ${name} counter`);
       const family = this.counters.get(name);

@@ -116,6 +116,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     logger,
     carrierAttempts: options.carrierAttempts ?? 4,
     carrierRetryBaseMs: options.carrierRetryBaseMs ?? 500,
+    maxBackoffMs,
     state,
     batchSize: options.batchSize ?? 500,
     numberConcurrency: options.numberConcurrency ?? 16,

@@ -45,6 +45,10 @@ export interface ReactionContext {
   /** Carrier calls that fail transiently are tried this many times in all, with jittered backoff from `carrierRetryBaseMs`. */
   readonly carrierAttempts: number;
   readonly carrierRetryBaseMs: number;
+  /** Upper bound of the backoff while the store is away. */
+  readonly maxBackoffMs: number;
+  /** True once the pipeline is killed: nothing more is waited for. */
+  readonly aborted: () => boolean;
 }
 
 /** One row of a feed: the document as it is now (null when deleted). */
@@ -63,6 +67,7 @@ const CONFLICT_ATTEMPTS = 8;
 export async function reactToChange(context: ReactionContext, change: NumberChange, seen: SeenNumber | undefined): Promise<SeenNumber | undefined> {
   let doc = change.doc;
   const once = new OneTimeEffects();
+  let outages = 0;
   for (let attempt = 1; ; attempt += 1) {
     try {
       if (doc === null) {
@@ -73,11 +78,22 @@ export async function reactToChange(context: ReactionContext, change: NumberChan
       if (record === undefined) return seen;
       return await act(context, change.db, record, seen, once);
     } catch (error) {
+      if (error instanceof KnmError && error.error === 'unavailable' && once.holdsResult() && !context.aborted()) {
+        // A carrier has answered: its result must reach the document, or the next attempt would call it again.
+        // Wait the store out here instead of giving the batch back to be read again.
+        outages += 1;
+        context.logger.log('warn', 'store_unreachable', { during: 'write_after_carrier', db: change.db, id: change.id, attempt: outages, error });
+        await sleep(Math.random() * Math.min(context.maxBackoffMs, 100 * 2 ** Math.min(outages, 16)));
+        doc = await context.store.getOrNull(change.db, change.id).catch(() => doc);
+        attempt -= 1;
+        continue;
+      }
       if (!(error instanceof KnmError && error.error === 'conflict')) throw error;
       if (attempt >= CONFLICT_ATTEMPTS) {
         context.metrics.error('conflict_exhausted');
         throw error;
       }
+      context.metrics.conflict();
       context.logger.log('debug', 'conflict', { db: change.db, id: change.id, attempt });
       doc = await context.store.getOrNull(change.db, change.id);
     }
@@ -128,6 +144,10 @@ class OneTimeEffects {
   acquired?: NumberRecord;
   refusal?: JsonObject;
   disconnected = false;
+
+  holdsResult(): boolean {
+    return this.acquired !== undefined || this.refusal !== undefined || this.disconnected;
+  }
 }
 
 async function acquire(context: ReactionContext, db: string, record: NumberRecord, fromRev: string, once: OneTimeEffects): Promise<NumberRecord | undefined> {
