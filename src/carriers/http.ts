@@ -26,6 +26,13 @@ export interface CarrierHttpAnswer {
 
 export const DEFAULT_CARRIER_TIMEOUT_MS = 180_000;
 
+/** How an HTTP carrier is built: the registry's use process.env and Kazoo's timeout; tests bring their own. */
+export interface HttpCarrierOptions {
+  /** Where credentials and URL overrides are read (`KNM_<CARRIER>_<KEY>`); process.env by default. */
+  env?: Readonly<Record<string, string | undefined>>;
+  timeoutMs?: number;
+}
+
 /** Kazoo's `?KNM_USER_AGENT` (knm.hrl), sent by the carriers that set one. */
 export const KNM_USER_AGENT = 'Kazoo Number Manager 4.0.0';
 

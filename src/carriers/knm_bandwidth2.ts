@@ -10,9 +10,8 @@
 import type { JsonObject } from '../documents/json';
 import type { Carrier, FindNumbersResult } from './carrier';
 import { found, notAvailable } from './carrier';
-import { basicAuth, byCarrier, carrierHttp, CarrierUnreachable, carrierUnreachable, KNM_USER_AGENT, provisioningDisabled } from './http';
-import type { HttpCarrierOptions } from './knm_telnyx';
-import { acquireOnce, OrderEffect, OrderJournal } from './orders';
+import { basicAuth, byCarrier, carrierHttp, carrierUnreachable, CarrierUnreachable, HttpCarrierOptions, KNM_USER_AGENT, provisioningDisabled } from './http';
+import { acquireOnce, forgetOrder, OrderEffect, OrderJournal } from './orders';
 import { CarrierSettings, Env, loadCarrierSettings } from './settings';
 import { fromNpan, isUsTollfreeNpa, toNpan } from './us';
 import { child, children, escapeXml, parseXml, text, XmlElement, XmlNode } from './xml';
@@ -141,8 +140,8 @@ export function createBandwidth2(options: Bandwidth2Options = {}): Carrier {
       });
     },
 
-    async disconnectNumber(record) {
-      return record;
+    async disconnectNumber(record, context) {
+      return forgetOrder(MODULE, record, context);
     },
   };
 }

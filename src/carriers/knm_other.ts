@@ -8,9 +8,8 @@
 import { isJsonObject, JsonObject } from '../documents/json';
 import type { Carrier, CheckNumbersResult, FindNumbersResult, FoundNumber } from './carrier';
 import { found, notAvailable } from './carrier';
-import { byCarrier, carrierHttp, CarrierUnreachable, carrierUnreachable, unspecified } from './http';
-import type { HttpCarrierOptions } from './knm_telnyx';
-import { acquireOnce } from './orders';
+import { byCarrier, carrierHttp, carrierUnreachable, CarrierUnreachable, HttpCarrierOptions, unspecified } from './http';
+import { acquireOnce, forgetOrder } from './orders';
 import { CarrierSettings, Env, loadCarrierSettings } from './settings';
 import { toNpan } from './us';
 
@@ -99,8 +98,8 @@ export function createOther(options: HttpCarrierOptions = {}): Carrier {
       });
     },
 
-    async disconnectNumber(record) {
-      return record;
+    async disconnectNumber(record, context) {
+      return forgetOrder(MODULE, record, context);
     },
 
     async checkNumbers(numbers, context): Promise<CheckNumbersResult> {

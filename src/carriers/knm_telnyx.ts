@@ -10,19 +10,13 @@ import type { JsonObject, JsonValue } from '../documents/json';
 import { isJsonObject } from '../documents/json';
 import type { Carrier, FindNumbersResult, FoundNumber, SearchOptions } from './carrier';
 import { found, notAvailable } from './carrier';
-import { byCarrier, carrierHttp, CarrierUnreachable, carrierUnreachable, KNM_USER_AGENT, provisioningDisabled } from './http';
-import { acquireOnce } from './orders';
+import { byCarrier, carrierHttp, CarrierUnreachable, carrierUnreachable, HttpCarrierOptions, KNM_USER_AGENT, provisioningDisabled } from './http';
+import { acquireOnce, forgetOrder } from './orders';
 import { CarrierSettings, Env, loadCarrierSettings } from './settings';
 import { isUsTollfreeNpa } from './us';
 
 export const TELNYX_URL = 'https://api.telnyx.com/origination/';
 const MODULE = 'knm_telnyx';
-
-export interface HttpCarrierOptions {
-  /** Where credentials and URL overrides are read (`KNM_<CARRIER>_<KEY>`); process.env by default. */
-  env?: Env;
-  timeoutMs?: number;
-}
 
 export function createTelnyx(options: HttpCarrierOptions = {}): Carrier {
   const env = (): Env => options.env ?? process.env;
@@ -86,7 +80,7 @@ export function createTelnyx(options: HttpCarrierOptions = {}): Carrier {
     async disconnectNumber(record, context) {
       const settings = await loadCarrierSettings(context, MODULE, env());
       if (!settings.boolean('enable_provisioning', true) && !settings.boolean('sandbox_provisioning', false)) throw provisioningDisabled(MODULE, record.number);
-      return record;
+      return forgetOrder(MODULE, record, context);
     },
   };
 }

@@ -8,8 +8,7 @@
 import type { JsonObject } from '../documents/json';
 import type { Carrier, FindNumbersResult } from './carrier';
 import { found, notAvailable } from './carrier';
-import { byCarrier, carrierFaultOf, carrierHttp, CarrierUnreachable, carrierUnreachable, KNM_USER_AGENT, provisioningDisabled } from './http';
-import type { HttpCarrierOptions } from './knm_telnyx';
+import { byCarrier, carrierFaultOf, carrierHttp, carrierUnreachable, CarrierUnreachable, HttpCarrierOptions, KNM_USER_AGENT, provisioningDisabled } from './http';
 import { acquireOnce, releaseOnce } from './orders';
 import { CarrierSettings, Env, loadCarrierSettings } from './settings';
 import { fromNpan } from './us';

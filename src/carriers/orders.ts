@@ -127,6 +127,17 @@ export async function releaseOnce(
   return record;
 }
 
+/**
+ * A release that makes no call at the carrier (Telnyx, Bandwidth2, other): the journal forgets the order, so
+ * that buying the number again later orders it again, as Kazoo does. The journal guards retries of one
+ * acquisition, not the number's whole life.
+ */
+export async function forgetOrder(module: string, record: NumberRecord, context: CarrierContext): Promise<NumberRecord> {
+  const journal = await openJournal(module, record.number, context);
+  if (journal?.entry !== undefined && journal.entry.state !== 'released') await journal.write({ state: 'released', effect: undefined, order_id: undefined });
+  return record;
+}
+
 /** The number as the order left it: carrier data merged (existing keys win, nulls dropped) or replaced, features set. */
 export function applyEffect(record: NumberRecord, effect: OrderEffect): NumberRecord {
   let carrierData = record.carrierData;

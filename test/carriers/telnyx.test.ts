@@ -160,9 +160,15 @@ describe('carriers: knm_telnyx against a mock Telnyx', function () {
     expect(mock.requests).to.have.length(0);
   });
 
-  it('disconnect makes no call', async () => {
-    const record = numberRecord('+14352154006', 'knm_telnyx');
+  it('disconnect makes no call, and a number bought again after its release is ordered again', async () => {
+    const number = '+14352154012';
+    await ensureDbOf(harness, number);
+    mock.answer(() => ({ body: carrierFixture('telnyx_order.json') }));
+    const record = numberRecord(number, 'knm_telnyx');
+    await telnyx.acquireNumber(record, harness.context);
     expect(await telnyx.disconnectNumber(record, harness.context)).to.equal(record);
-    expect(mock.requests).to.have.length(0);
+    expect(mock.requests).to.have.length(1);
+    await telnyx.acquireNumber(record, harness.context);
+    expect(mock.requests.map((request) => request.path)).to.deep.equal(['/origination/number_orders', '/origination/number_orders']);
   });
 });
