@@ -4,6 +4,7 @@
  * changes pipeline and the HTTP endpoint. Add a service by appending it here.
  */
 import { operatorEndpointService, pipelineService } from '../pipeline/service';
+import { bootstrapService } from './commands/bootstrap';
 import type { Store } from '../store/client';
 import type { StoreTarget } from '../store/connection';
 
@@ -28,4 +29,4 @@ export interface StartService {
   start(context: StartContext): Promise<RunningService | void>;
 }
 
-export const startServices: StartService[] = [pipelineService, operatorEndpointService];
+export const startServices: StartService[] = [bootstrapService, pipelineService, operatorEndpointService];

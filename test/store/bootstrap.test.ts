@@ -4,8 +4,9 @@
  * fixture documents, replacement of a changed design document, databases created behind knm's back, and the CLI.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { bootstrap, deployDesignDocs, refreshNumberDbs, seedConfig, withNumberDb } from '../../src/store/bootstrap';
@@ -216,6 +217,30 @@ describe('bootstrap over HTTP (embedded server)', function () {
       const report = JSON.parse(second.stdout) as { createdDbs: string[]; designDocs: { written: string[] }[] };
       expect(report.createdDbs).to.deep.equal([]);
       expect(report.designDocs.every(({ written }) => written.length === 0)).to.equal(true);
+    });
+
+    it('knm start bootstraps the store before its other services', async function () {
+      this.timeout(60_000);
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-start-'));
+      const child = spawn(process.execPath, [...(ext === '.ts' ? ['--require', 'tsx/cjs'] : []), main, 'start'], {
+        env: { ...process.env, COUCH_URL: '', KNM_COUCH_PORT: '0', KNM_HTTP_PORT: '0', KNM_DATA_DIR: dataDir },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      try {
+        const deadline = Date.now() + 45_000;
+        while (!/starting changes pipeline/.test(stderr) && Date.now() < deadline && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(stderr, stderr).to.match(/bootstrap: design documents: 10 written, 0 already current, in 3 databases\n(.|\n)*starting changes pipeline/);
+        const started = connectStore({ url: stdout.split('\n')[0] });
+        for (const doc of library.forDb('numbers/managed')) expect(fingerprint(await started.get('numbers/managed', doc._id))).to.equal(fingerprint(doc));
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
     });
 
     it('knm refresh-numbers-dbs: lines for people; a bad argument is one line and exit 2', async () => {

@@ -10,6 +10,7 @@ import { resolveStoreUrl } from '../../store/connection';
 import { loadDesignDocs } from '../../store/design-docs';
 import { systemClock } from '../../time';
 import { printResult } from '../output';
+import type { StartService } from '../start-services';
 import type { CommandRegistration } from './index';
 
 export function deploymentLines(report: Pick<BootstrapReport, 'designDocs' | 'failures'>): string[] {
@@ -25,9 +26,9 @@ export const registerBootstrap: CommandRegistration = (parser: Argv) =>
   parser.command(
     'bootstrap',
     'create the databases, default configuration and design documents (idempotent)',
-    (command) => command.option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' }),
+    (command) => command,
     async (argv) => {
-      const target = resolveStoreUrl({ env: process.env, couchOption: argv.couch });
+      const target = resolveStoreUrl({ env: process.env, couchOption: typeof argv.couch === 'string' ? argv.couch : undefined });
       const store = connectStore(target);
       const log = (line: string): void => {
         process.stderr.write(`knm bootstrap: ${line}\n`);
@@ -42,3 +43,20 @@ export const registerBootstrap: CommandRegistration = (parser: Argv) =>
       if (report.failures.length > 0) process.exitCode = 1;
     },
   );
+
+/** `knm start` runs the same bootstrap first, every time (a run with nothing to do writes nothing). */
+export const bootstrapService: StartService = {
+  name: 'bootstrap',
+  async start({ store, target, log }) {
+    const report = await bootstrap({
+      store,
+      // The store's own URL: when knm serves the embedded store, its port may differ from the one asked for.
+      target: { url: store.url, user: target.user, password: target.password },
+      library: await loadDesignDocs(),
+      now: systemClock(),
+      log: (line) => log(`bootstrap: ${line}`),
+    });
+    // Each write and failure was logged as it happened; the summary closes the step.
+    log(`bootstrap: ${deploymentLines({ designDocs: report.designDocs, failures: [] })[0]}`);
+  },
+};

@@ -17,13 +17,12 @@ export const registerRefreshNumbersDbs: CommandRegistration = (parser: Argv) =>
     'refresh-numbers-dbs',
     'deploy the design documents to every number database (only what changed is written)',
     (command) => command
-      .option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' })
       .option('concurrency', { type: 'number', default: 8, describe: 'databases handled at once' }),
     async (argv) => {
       if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) {
         throw new UsageError(`--concurrency must be a positive integer, not ${String(argv.concurrency)}`);
       }
-      const store = connectStore(resolveStoreUrl({ env: process.env, couchOption: argv.couch }));
+      const store = connectStore(resolveStoreUrl({ env: process.env, couchOption: typeof argv.couch === 'string' ? argv.couch : undefined }));
       const log = (line: string): void => {
         process.stderr.write(`knm refresh-numbers-dbs: ${line}\n`);
       };
