@@ -93,6 +93,7 @@ function baseUrl(settings: CarrierSettings): string {
 /** Thrown inside this module: Telnyx answered, but not with success; the reason is rep/1's. */
 class TelnyxRefusal extends Error {}
 
+/** Telnyx's refusal as rep/1 names it; any other failure (the store, say) is not an answer of Telnyx's and goes on up. */
 function reasonOf(error: unknown): string {
   if (error instanceof TelnyxRefusal) return error.message;
   throw error;

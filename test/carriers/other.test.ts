@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { checkNumbers } from '../../src/carriers/check';
 import { createOther } from '../../src/carriers/knm_other';
+import { carrierFor } from '../../src/carriers/registry';
 import type { Carrier, SearchOptions } from '../../src/carriers/carrier';
 import { KnmError } from '../../src/errors';
 import { MockCarrier, startMockCarrier } from './mock-server';
@@ -126,5 +128,32 @@ describe('carriers: knm_other against a mock phonebook', function () {
     expect(await other.checkNumbers!(['+14158867900'], harness.context)).to.deep.equal({ ok: false, reason: 'boom' });
     mock.answer(() => ({ body: '{"status":"error"}' }));
     expect(await other.checkNumbers!(['+14158867900'], harness.context)).to.deep.equal({ ok: false, reason: 'resp_error' });
+  });
+});
+
+describe('carriers: check across the configured carriers (knm_carriers:check/1)', function () {
+  this.timeout(30000);
+  let harness: StoreHarness;
+  let mock: MockCarrier;
+
+  before(async () => {
+    harness = await startStore();
+    mock = await startMockCarrier(() => ({ body: JSON.stringify({ status: 'success', data: [{ number: '+14158867900', status: 'in_service' }] }) }));
+  });
+  after(async () => {
+    await mock.close();
+    await harness.server.close();
+  });
+
+  it('no numbers: {}; with no phonebook every number is "error"; knm_other\'s answers win over the others\' errors', async () => {
+    const other = createOther({ env: {} });
+    const lookup = (module: string): Carrier | undefined => (module === 'knm_other' ? other : carrierFor(module));
+    expect(await checkNumbers([], ['knm_other'], harness.context, lookup)).to.deep.equal({});
+    expect(await checkNumbers(['+14158867900', '+14158867900'], ['knm_local', 'knm_other'], harness.context, lookup)).to.deep.equal({ '+14158867900': 'error' });
+    await setCarrierConfig(harness.store, 'other', { phonebook_url: mock.url });
+    expect(await checkNumbers(['+14158867900', '+14158867901'], ['knm_local', 'knm_other', 'knm_pacwest'], harness.context, lookup)).to.deep.equal({
+      '+14158867900': 'in_service',
+      '+14158867901': 'error',
+    });
   });
 });
