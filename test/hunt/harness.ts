@@ -1,0 +1,57 @@
+/** An embedded store holding Kazoo's fixture accounts, number databases and port request, for the hunt and CLI tests. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { startEmbeddedServer, EmbeddedServer } from '../../src/store/embedded';
+import { connectStore, Store } from '../../src/store/client';
+import { bootstrap, ensureNumberDb } from '../../src/store/bootstrap';
+import { loadDesignDocs, DesignDocLibrary } from '../../src/store/design-docs';
+import { FIXTURES_DIR } from '../helpers/fixtures';
+
+export const NOW = 63990000000;
+
+export interface FixtureStore {
+  server: EmbeddedServer;
+  store: Store;
+  library: DesignDocLibrary;
+}
+
+/** The fixture documents of a database folder, without the revisions of Kazoo's database. */
+export function fixtureDocs(folder: string): Record<string, unknown>[] {
+  const dir = path.join(FIXTURES_DIR, 'dbs', folder);
+  return fs.readdirSync(dir).map((file) => {
+    const { _rev, ...doc } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    return doc;
+  });
+}
+
+export async function startFixtureStore(): Promise<FixtureStore> {
+  const server = await startEmbeddedServer({ inMemory: true, log: () => undefined });
+  const store = connectStore({ url: server.url });
+  const library = await loadDesignDocs();
+  await bootstrap({ store, target: { url: server.url }, library, now: NOW });
+  await loadFixtures(store, library);
+  return { server, store, library };
+}
+
+/** Replaces the number databases, accounts and port requests with the fixtures. */
+export async function loadFixtures(store: Store, library: DesignDocLibrary): Promise<void> {
+  for (const db of await store.listDbs()) if (db.startsWith('numbers/+') || db.startsWith('account/')) await store.deleteDb(db);
+  await resetDb(store, 'accounts', fixtureDocs('accounts'));
+  // attachment stubs cannot be written without the revision they belong to
+  const portRequests = fixtureDocs('port_requests').map(({ _attachments, ...doc }) => doc);
+  for (const doc of portRequests) {
+    const current = await store.getOrNull('port_requests', String(doc._id));
+    await store.put('port_requests', current === null ? (doc as { _id: string }) : { ...doc, _id: String(doc._id), _rev: current._rev });
+  }
+  for (const folder of fs.readdirSync(path.join(FIXTURES_DIR, 'dbs')).filter((name) => name.startsWith('numbers%2F%2B'))) {
+    const db = decodeURIComponent(folder);
+    await ensureNumberDb(store, library, db);
+    await store.bulkDocs(db, fixtureDocs(folder) as { _id: string }[]);
+  }
+}
+
+async function resetDb(store: Store, db: string, docs: Record<string, unknown>[]): Promise<void> {
+  await store.deleteDb(db);
+  await store.createDb(db);
+  await store.bulkDocs(db, docs as { _id: string }[]);
+}
