@@ -170,6 +170,21 @@ describe('bootstrap over HTTP (embedded server)', function () {
     expect(fingerprint(await store.get(db, KNM_DESIGN_DOC))).to.equal(fingerprint(knm));
   });
 
+  it('a changed design document of a fixed database is replaced by couchdb-bootstrap, the others left alone', async () => {
+    await run();
+    const managed = library.forDb('numbers/managed').find(({ _id }) => _id === '_design/numbers_managed') as DesignDoc;
+    const changed: DesignDoc = { ...managed, views: { status: { map: 'function (doc) { emit([doc.pvt_account_id, doc._id], null); }' } } };
+    const changedLibrary: DesignDocLibrary = {
+      docs: library.docs,
+      forDb: (db) => library.forDb(db).map((doc) => (doc._id === changed._id ? changed : doc)),
+    };
+    const report = await bootstrap({ store, target: { url: server.url }, library: changedLibrary, now: NOW });
+    expect(report.designDocs.filter(({ written }) => written.length > 0)).to.deep.equal([
+      { db: 'numbers/managed', written: ['_design/numbers_managed'], unchanged: ['_design/numbers', KNM_DESIGN_DOC, VALIDATE_DESIGN_DOC] },
+    ]);
+    expect(fingerprint(await store.get('numbers/managed', changed._id))).to.equal(fingerprint(changed));
+  });
+
   it("refresh-numbers-dbs covers a number database created behind knm's back", async () => {
     await run();
     // Another tool creates a number database and writes into it with no validation in place.
