@@ -27,6 +27,7 @@ function (newDoc, oldDoc, userCtx, secObj) {
     ['reserved', 'available'], ['reserved', 'released'], ['reserved', 'aging'],
     ['in_service', 'available'], ['in_service', 'released'], ['in_service', 'aging'],
     ['port_in', 'reserved'], ['port_in', 'available'], ['port_in', 'released'], ['port_in', 'aging'],
+    // (released -> available is also 3.x's admin move "available <- released" [FACTS §10.4])
     ['released', 'reserved'], ['released', 'available'],
     // release of a knm_local number is allowed from any state (can_release); it ends reserved to the previous
     // holder or the document is deleted [knm_ops:can_release/2; states.md §6.5 step 2]
@@ -36,10 +37,11 @@ function (newDoc, oldDoc, userCtx, secObj) {
     // 4.3 knm_number:reconcile sets in_service from any state; the first-call port completion sets it with a raw
     // setter [FACTS §4.3; states.md §7 compatibility_transition/2]
     ['*', 'in_service'],
-    // port_out is only ever set by direct setters, on a number that is in use [states.md §1, §7]
+    // port_out is only ever set by direct setters [states.md §1, §7]; knm's reading: only a number in use
+    // (in_service, or reserved to an account) can be ported away
     ['in_service', 'port_out'], ['reserved', 'port_out'],
-    // 3.x release: should_permanently_delete persisted state deleted (3.22 also from port_in); an admin could move
-    // released -> available [wnm_number.erl; FACTS §10.4]
+    // 3.x release with should_permanently_delete persisted state deleted (3.22 also from port_in)
+    // [3.22 wnm_number.erl released/1; FACTS §10.4, §11 row 12]
     ['reserved', 'deleted'], ['in_service', 'deleted'], ['port_in', 'deleted']
   ];
 
