@@ -1,0 +1,57 @@
+/**
+ * `knm export [--state S] [--account ID] [--output FILE]`: the numbers as Kazoo's number_management `dump` /
+ * `dump_<state>` / `list` tasks list them (26 columns), CSV on stdout (or FILE); with --json, one JSON array of rows.
+ */
+import fs from 'node:fs';
+import type { Argv } from 'yargs';
+import { isNumberState, NUMBER_STATES } from '../../documents/types';
+import { isAccountId } from '../../lifecycle/accounts';
+import { LIST_COLUMNS, ListColumn, QUOTED_COLUMNS } from '../../tasks/columns';
+import { formatCsvRow } from '../../tasks/csv';
+import { exportNumbers } from '../../tasks/export';
+import { openEnvironment } from '../environment';
+import { UsageError } from '../output';
+import { startProgress } from '../progress';
+import type { CommandRegistration } from './index';
+
+export const registerExport: CommandRegistration = (parser: Argv) =>
+  parser.command(
+    'export',
+    "list numbers as Kazoo's number_management dump/list CSV (26 columns)",
+    (command) =>
+      command
+        .option('state', { type: 'string', describe: `only numbers in this state (${NUMBER_STATES.join(', ')})` })
+        .option('account', { type: 'string', describe: 'only numbers assigned to this account' })
+        .option('output', { type: 'string', describe: 'write the CSV to this file instead of stdout' })
+        .option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' }),
+    async (argv) => {
+      if (argv.state !== undefined && !isNumberState(argv.state)) throw new UsageError(`--state must be one of ${NUMBER_STATES.join(', ')}, not ${JSON.stringify(argv.state)}`);
+      if (argv.account !== undefined && !isAccountId(argv.account)) throw new UsageError(`--account must be a 32-character account id, not ${JSON.stringify(argv.account)}`);
+      const state = argv.state !== undefined && isNumberState(argv.state) ? argv.state : undefined;
+      const json = argv.json === true;
+      const { environment } = await openEnvironment(argv.couch, 'export');
+      const sink = argv.output !== undefined ? fs.createWriteStream(argv.output) : process.stdout;
+      const write = (text: string): Promise<void> => new Promise((resolve, reject) => sink.write(text, (error) => (error ? reject(error) : resolve())));
+      const progress = startProgress({ label: 'knm export', enabled: argv.output !== undefined || !process.stdout.isTTY });
+      let first = true;
+      await write(json ? '[' : formatCsvRow(LIST_COLUMNS));
+      let count = 0;
+      try {
+        count = await exportNumbers(environment, { state, account: argv.account }, async (row: Record<ListColumn, string>) => {
+          if (json) {
+            await write(`${first ? '\n' : ',\n'}  ${JSON.stringify(row)}`);
+            first = false;
+          } else {
+            await write(formatCsvRow(LIST_COLUMNS.map((column) => row[column]), (column) => QUOTED_COLUMNS.has(LIST_COLUMNS[column])));
+          }
+          count += 1;
+          progress.update(count);
+        });
+      } finally {
+        progress.finish();
+      }
+      if (json) await write(first ? ']\n' : '\n]\n');
+      if (sink !== process.stdout) await new Promise((resolve) => (sink as fs.WriteStream).end(resolve));
+      process.stderr.write(`knm export: ${count} numbers\n`);
+    },
+  );

@@ -1,0 +1,252 @@
+/**
+ * Creating many numbers at once (the `import` of Kazoo's number_management tasks, `knm_ops:create/2` per row):
+ * the same decisions as NumberService.create, made for a whole batch with one read per number database
+ * (`_all_docs` with keys), one account read, one port-request query, and one `_bulk_docs` per number database
+ * and per holder account database. A refused row is that row's answer; it never stops the batch. A row whose
+ * write met a conflict (someone wrote the number meanwhile) is read and decided again.
+ *
+ * Rows whose carrier must be bought (acquire on a non-local carrier) go through NumberService one at a time,
+ * so a carrier order is placed exactly as for a single create.
+ */
+import { carrierFor } from '../carriers/registry';
+import { withAccountOverrides } from '../config/account-overrides';
+import { toPublicJson } from '../documents/public';
+import { readNumberDocument } from '../documents/read';
+import type { NumberRecord } from '../documents/types';
+import { writeNumberDocument } from '../documents/write';
+import { KnmError } from '../errors';
+import { accountDbName, toDbName } from '../numbers/db-names';
+import { withNumberDb } from '../store/bootstrap';
+import type { CouchDoc } from '../store/types';
+import { AccountDirectory, AccountFacts, isAccountId, readAccountDoc, SYSTEM } from './accounts';
+import { isAdmin } from './authorization';
+import { create as planCreate, CreateRequest } from './create';
+import { unauthorized } from './errors';
+import { featurePolicy, FeaturePolicy, refuseUnavailableFeatures } from './feature-permissions';
+import { featuresForState } from './features';
+import { LifecycleEnvironment, notReconcilable, NumberOutcome, NumberService, Requester } from './service';
+
+/** One number to create and how. */
+export interface BatchCreateRow {
+  readonly number: string;
+  readonly request: Omit<CreateRequest, 'authBy'>;
+}
+
+/** A row's answer; a number the batch wrote carries its record as stored, so callers need not read it back. */
+export type BatchCreateOutcome = NumberOutcome & { readonly record?: NumberRecord };
+
+interface Pending {
+  readonly index: number;
+  readonly number: string;
+  readonly db: string;
+  readonly request: Omit<CreateRequest, 'authBy'>;
+}
+
+interface Decided {
+  readonly pending: Pending;
+  readonly record: NumberRecord;
+  readonly doc: CouchDoc;
+}
+
+const ACCOUNTS_DB = 'accounts';
+const PORT_REQUESTS_DB = 'port_requests';
+const RESELLER_CONFIG_DOC = 'configs_number_manager';
+const CONFLICT_ROUNDS = 5;
+
+export async function createBatch(env: LifecycleEnvironment, rows: readonly BatchCreateRow[], requester: Requester): Promise<BatchCreateOutcome[]> {
+  const outcomes: (BatchCreateOutcome | undefined)[] = new Array(rows.length);
+  let pending: Pending[] = [];
+  const seen = new Set<string>();
+  const later: Pending[] = [];
+  rows.forEach((row, index) => {
+    const number = env.rules.isReconcilable(row.number) ? env.rules.normalize(row.number) : undefined;
+    const db = number === undefined ? undefined : toDbName(number);
+    if (number === undefined || db === undefined || !number.startsWith('+')) {
+      outcomes[index] = { number: row.number, ok: false, error: notReconcilable(row.number).toJSON() };
+      return;
+    }
+    // the same number twice in one batch: the second is decided after the first is written, as one-by-one would
+    const item = { index, number, db, request: row.request };
+    if (seen.has(number)) later.push(item);
+    else pending.push(item);
+    seen.add(number);
+  });
+
+  const accounts = await readAccounts(env, [requester.authBy, ...rows.map((row) => row.request.assignTo)]);
+  const policies = new Map<string | undefined, FeaturePolicy>();
+  for (const round of [pending, later]) {
+    pending = round;
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      const retry = await decideAndWrite(env, pending, requester, accounts, policies, outcomes, attempt >= CONFLICT_ROUNDS);
+      pending = retry;
+    }
+  }
+  return outcomes.map((outcome, index) => outcome ?? { number: rows[index].number, ok: false, error: new KnmError('unspecified_fault', 500, 'not decided').toJSON() });
+}
+
+/** One round: read, decide, write; answers the rows it settled and returns the rows to decide again. */
+async function decideAndWrite(
+  env: LifecycleEnvironment,
+  pending: readonly Pending[],
+  requester: Requester,
+  accounts: AccountDirectory,
+  policies: Map<string | undefined, FeaturePolicy>,
+  outcomes: (BatchCreateOutcome | undefined)[],
+  lastRound: boolean,
+): Promise<Pending[]> {
+  const existing = await readNumbers(env, pending);
+  const porting = await portingNumbers(env, pending.filter((item) => existing.get(item.number) === undefined && item.request.portedIn !== true));
+  const policy = { availableModuleName: env.config.available_module_name, portInModuleName: env.config.port_in_module_name };
+  const now = env.clock();
+  const byDb = new Map<string, Decided[]>();
+  const oneByOne: Pending[] = [];
+
+  for (const item of pending) {
+    const result = planCreate(accounts, item.number, existing.get(item.number), porting(item.number), policy, { ...item.request, authBy: requester.authBy }, now);
+    if (!result.ok) {
+      outcomes[item.index] = failed(item.number, result.error);
+      continue;
+    }
+    const carrier = carrierFor(result.record.moduleName);
+    if (result.acquire && carrier !== undefined && !carrier.isLocal) {
+      oneByOne.push(item);
+      continue;
+    }
+    const refusal = refuseUnavailableFeatures(result.record, await policyFor(env, result.record, accounts, policies), isAdmin(accounts, requester.authBy)) ?? mdnGate(result.record, requester);
+    if (refusal !== undefined) {
+      outcomes[item.index] = failed(item.number, refusal);
+      continue;
+    }
+    const record = featuresForState(result.record);
+    const decided: Decided = { pending: item, record, doc: writeNumberDocument(record, { now }) as CouchDoc };
+    const list = byDb.get(item.db) ?? [];
+    list.push(decided);
+    byDb.set(item.db, list);
+  }
+
+  const retry: Pending[] = [];
+  const written: Decided[] = [];
+  for (const [db, decided] of byDb) {
+    const results = await withNumberDb(env.store, env.designDocs, db, () => env.store.bulkDocs(db, decided.map((entry) => entry.doc)));
+    results.forEach((result, at) => {
+      const entry = decided[at];
+      if (result.ok) {
+        const stored: NumberRecord = { ...entry.record, rev: result.rev, modified: Number(entry.doc.pvt_modified) };
+        written.push({ ...entry, record: stored });
+        outcomes[entry.pending.index] = { number: stored.number, ok: true, result: toPublicJson(stored), record: stored };
+      } else if (result.error === 'conflict' && !lastRound) {
+        retry.push(entry.pending);
+      } else {
+        outcomes[entry.pending.index] = failed(entry.record.number, writeRefusal(entry.record.number, result.error, result.reason));
+      }
+    });
+  }
+  await writeAccountCopies(env, written);
+
+  if (oneByOne.length > 0) {
+    const service = new NumberService(env);
+    for (const item of oneByOne) {
+      const [outcome] = await service.create([item.number], requester, item.request);
+      outcomes[item.index] = outcome;
+    }
+  }
+  return retry;
+}
+
+async function readNumbers(env: LifecycleEnvironment, pending: readonly Pending[]): Promise<Map<string, NumberRecord>> {
+  const found = new Map<string, NumberRecord>();
+  const context = { now: env.clock(), normalize: (number: string) => env.rules.normalize(number), availableModuleName: env.config.available_module_name };
+  for (const [db, items] of groupBy(pending, (item) => item.db)) {
+    let rows;
+    try {
+      rows = await env.store.getMany(db, items.map((item) => item.number));
+    } catch (error) {
+      if (error instanceof KnmError && error.error === 'not_found') continue; // no database yet: every number is new
+      throw error;
+    }
+    for (const row of rows) if (row.ok) found.set(row.id, readNumberDocument(row.doc, context).record);
+  }
+  return found;
+}
+
+/** Numbers held by an active port request (knm_port_request:are_porting/1); a failed look-up counts as porting, as in Kazoo. */
+async function portingNumbers(env: LifecycleEnvironment, items: readonly Pending[]): Promise<(number: string) => boolean> {
+  if (items.length === 0) return () => false;
+  try {
+    const result = await env.store.view(PORT_REQUESTS_DB, 'port_requests', 'port_in_numbers', { keys: items.map((item) => item.number) });
+    const held = new Set(result.rows.map((row) => String(row.key)));
+    return (number) => held.has(number);
+  } catch {
+    return () => true;
+  }
+}
+
+async function readAccounts(env: LifecycleEnvironment, ids: readonly (string | undefined)[]): Promise<AccountDirectory> {
+  const wanted = [...new Set(ids.filter((id): id is string => id !== undefined && id !== SYSTEM))];
+  const facts = new Map<string, AccountFacts>();
+  if (wanted.length > 0) {
+    for (const row of await env.store.getMany(ACCOUNTS_DB, wanted)) {
+      const account = row.ok ? readAccountDoc(row.doc) : undefined;
+      if (account !== undefined) facts.set(account.id, account);
+    }
+  }
+  return (id) => facts.get(id);
+}
+
+/** The holder's reseller's number_manager overrides over system_config, read once per reseller per batch. */
+async function policyFor(env: LifecycleEnvironment, record: NumberRecord, accounts: AccountDirectory, policies: Map<string | undefined, FeaturePolicy>): Promise<FeaturePolicy> {
+  const holder = record.assignedTo;
+  const reseller = holder === undefined ? undefined : accounts(holder)?.resellerId;
+  const key = reseller === undefined || reseller === holder ? undefined : reseller;
+  const known = policies.get(key);
+  if (known !== undefined) return known;
+  const overrides = key === undefined ? null : await env.store.getOrNull(accountDbName(key), RESELLER_CONFIG_DOC).catch(() => null);
+  const policy = featurePolicy(overrides === null ? env.config : withAccountOverrides(env.config, overrides).config);
+  policies.set(key, policy);
+  return policy;
+}
+
+/** The holders' copies (knm_phone_number:assign/1), one `_bulk_docs` per account database; missing databases are skipped. */
+async function writeAccountCopies(env: LifecycleEnvironment, written: readonly Decided[]): Promise<void> {
+  const held = written.filter((entry) => entry.record.assignedTo !== undefined && isAccountId(entry.record.assignedTo));
+  for (const [accountId, entries] of groupBy(held, (entry) => entry.record.assignedTo ?? '')) {
+    const db = accountDbName(accountId);
+    if (!(await env.store.dbExists(db))) continue;
+    for (let attempt = 1; attempt <= CONFLICT_ROUNDS; attempt += 1) {
+      const current = await env.store.getMany(db, entries.map((entry) => entry.record.number));
+      const docs = entries.map((entry, at) => {
+        const { _rev: _numberDbRev, ...copy } = entry.doc;
+        const row = current[at];
+        return row.ok ? { ...copy, _rev: row.doc._rev } : row.error === 'deleted' && row.rev !== undefined ? { ...copy, _rev: row.rev } : copy;
+      });
+      const results = await env.store.bulkDocs(db, docs as CouchDoc[]);
+      if (!results.some((result) => !result.ok && result.error === 'conflict')) break;
+    }
+  }
+}
+
+/** knm_phone_number:is_mdn_for_mdn_run/2: unless system, a knm_mdn number is saved iff mdn_run. */
+function mdnGate(record: NumberRecord, requester: Requester): KnmError | undefined {
+  if (requester.authBy === SYSTEM) return undefined;
+  return (record.moduleName === 'knm_mdn') === (requester.mdnRun === true) ? undefined : unauthorized();
+}
+
+function writeRefusal(number: string, error: string, reason: string | undefined): KnmError {
+  if (error === 'conflict') return new KnmError('conflict', 409, `number ${number} kept changing while it was created`, { cause: number, hint: 'run the row again' });
+  if (error === 'forbidden') return new KnmError('forbidden', 403, reason ?? 'refused by validate_doc_update', { cause: number });
+  return new KnmError('unspecified_fault', 500, reason ?? error, { cause: number });
+}
+
+function failed(number: string, error: KnmError): NumberOutcome {
+  return { number, ok: false, error: error.toJSON() };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const list = groups.get(key(item)) ?? [];
+    list.push(item);
+    groups.set(key(item), list);
+  }
+  return groups;
+}
