@@ -283,7 +283,7 @@ export class NumberService {
     }
 
     const now = this.env.clock();
-    const context = { store: this.env.store, now, authBy: requester.authBy };
+    const context = { store: this.env.store, now, authBy: turn.requester.authBy };
     const carrier = this.carriers(decision.record.moduleName);
     let record = decision.record;
     // An unknown module is skipped, as knm_carriers:acquire/1 and disconnect/1 do.
