@@ -1,0 +1,44 @@
+/**
+ * The maintenance subcommands under readable names (`knm carrier-module-usage [PREFIX]`, `knm purge-discovery`, …),
+ * one per Kazoo maintenance function (../maintenance-functions.ts). Output is what Kazoo prints, or one JSON
+ * document with --json; progress goes to stderr. Exit 0 all done, 1 some items failed, 2 bad arguments.
+ */
+import type { Argv } from 'yargs';
+import { openEnvironment } from '../environment';
+import { checkArity, MAINTENANCE_FUNCTIONS, MaintenanceContext, MaintenanceFunction, usageOf } from '../maintenance-functions';
+import { printResult, UsageError } from '../output';
+import type { CommandRegistration } from './index';
+
+/** Runs one maintenance function and prints its result; shared with `knm sup`. */
+export async function runMaintenance(fn: MaintenanceFunction, args: readonly string[], options: { couch?: string; json: boolean; command: string }): Promise<void> {
+  const problem = checkArity(fn, args);
+  if (problem !== undefined) throw new UsageError(`${problem} (usage: ${usageOf(fn, options.command)})`);
+  let opened: ReturnType<typeof openEnvironment> | undefined;
+  const context: MaintenanceContext = {
+    environment: async () => (await (opened ??= openEnvironment(options.couch, options.command))).environment,
+    log: (line) => process.stderr.write(`knm ${options.command}: ${line}\n`),
+  };
+  const result = await fn.run(context, args);
+  printResult(options.json, result.value, () => result.lines);
+  if (result.failed > 0) process.exitCode = 1;
+}
+
+export const registerMaintenance: CommandRegistration = (parser: Argv) => {
+  for (const fn of MAINTENANCE_FUNCTIONS) {
+    if (fn.readable === undefined) continue;
+    const readable = fn.readable;
+    parser.command(
+      `${readable} [args..]`,
+      `${fn.describe} (Kazoo: ${fn.name}; args: ${fn.params.join(' ') || 'none'})`,
+      (command) =>
+        command
+          .positional('args', { type: 'string', array: true, describe: fn.params.join(' ') })
+          .option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' }),
+      async (argv) => {
+        const args = ((argv.args as unknown[] | undefined) ?? []).map(String);
+        await runMaintenance(fn, args, { couch: argv.couch, json: argv.json === true, command: `knm ${readable}` });
+      },
+    );
+  }
+  return parser;
+};
