@@ -37,6 +37,9 @@ export const registerImport: CommandRegistration = (parser: Argv) =>
       if (argv.as !== SYSTEM && !isAccountId(argv.as)) throw new UsageError(`--as must be "system" or a 32-character account id, not ${JSON.stringify(argv.as)}`);
       if (argv.account !== undefined && !isAccountId(argv.account)) throw new UsageError(`--account must be a 32-character account id, not ${JSON.stringify(argv.account)}`);
       if (!Number.isInteger(argv['batch-size']) || argv['batch-size'] < 1) throw new UsageError(`--batch-size must be a positive integer, not ${String(argv['batch-size'])}`);
+      const needsHolder = argv.action === 'import' || argv.action === 'assign_to' || argv.action === 'reserve';
+      // Kazoo's task always runs for an account: the holder of rows without account_id
+      if (needsHolder && argv.account === undefined && argv.as === SYSTEM) throw new UsageError(`--action ${argv.action} as system needs --account ID: the account rows without account_id go to`);
       if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
       const outputPath = argv.output ?? file.replace(/(\.csv)?$/i, '.results.csv');
       const json = argv.json === true;

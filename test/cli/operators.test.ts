@@ -1,0 +1,121 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseCsv } from '../../src/tasks/csv';
+import { accountDbName } from '../../src/numbers/db-names';
+import { REPO_ROOT } from '../helpers/fixtures';
+import { RESELLER } from '../helpers/kazoo-roles';
+import { FixtureStore, startFixtureStore } from '../hunt/harness';
+
+/** Runs the CLI in a child process; asynchronously, since the store it talks to runs in this one. */
+function knm(args: string[], couchUrl: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, COUCH_URL: couchUrl },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('cli: operators (sup, maintenance, hunt, import, export, status)', function () {
+  this.timeout(120000);
+  let fixture: FixtureStore;
+  let dir: string;
+
+  before(async () => {
+    fixture = await startFixtureStore();
+    await fixture.store.createDb(accountDbName(RESELLER));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-cli-'));
+  });
+
+  after(async () => {
+    await fixture.server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs generate_numbers as the Kazoo documentation shows it, arguments kept as strings', async () => {
+    const result = await knm(['sup', 'kazoo_number_manager_maintenance', 'generate_numbers', 'managed', RESELLER, '2223334000', '5'], fixture.server.url);
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.equal('');
+    expect(await fixture.store.get('numbers/managed', '+2223334004')).to.include({ pvt_account_id: RESELLER, pvt_state: 'available' });
+  });
+
+  it("prints carrier_module_usage as Kazoo does, under both module names and the readable name (--json)", async () => {
+    const sup = await knm(['sup', 'kazoo_numbers_maintenance', 'carrier_module_usage', '+1555'], fixture.server.url);
+    expect(sup.status, sup.stderr).to.equal(0);
+    expect(sup.stdout.split('\n')[0]).to.equal('numbers%2F%2B1555:');
+    expect(sup.stdout).to.contain('Totals:\n    knm_local: 3\n');
+    const readable = await knm(['carrier-module-usage', '+1555', '--json'], fixture.server.url);
+    expect(readable.status, readable.stderr).to.equal(0);
+    expect(JSON.parse(readable.stdout).totals).to.deep.equal({ knm_local: 3, knm_mdn: 1, knm_pacwest: 1 });
+  });
+
+  it('refuses unknown functions and wrong arities with one line naming them, exit 2', async () => {
+    const unknown = await knm(['sup', 'kazoo_number_manager_maintenance', 'frobnicate'], fixture.server.url);
+    expect(unknown.status).to.equal(2);
+    expect(unknown.stderr.trim().split('\n')).to.have.length(1);
+    expect(unknown.stderr).to.match(/no function "frobnicate"/);
+    const short = await knm(['generate-numbers', 'managed', RESELLER], fixture.server.url);
+    expect(short.status).to.equal(2);
+    expect(short.stderr).to.match(/generate_numbers needs TYPE ACCOUNT_ID START QUANTITY \(usage: knm generate-numbers TYPE ACCOUNT_ID START QUANTITY\)/);
+    const badType = await knm(['sup', 'kazoo_number_manager_maintenance', 'generate_numbers', 'local', RESELLER, '2223334000', '5'], fixture.server.url);
+    expect(badType.status).to.equal(2);
+    expect(badType.stderr).to.match(/TYPE must be managed or inum/);
+  });
+
+  it('hunts: JSON props and exit 0; a refusal exits 1 with its error', async () => {
+    const found = await knm(['hunt', '+15551233322', '--json'], fixture.server.url);
+    expect(found.status, found.stderr).to.equal(0);
+    expect(JSON.parse(found.stdout)).to.include({ account_id: RESELLER, local: true, pending_port: false });
+    const unassigned = await knm(['hunt', '+15551239876'], fixture.server.url);
+    expect(unassigned.status).to.equal(1);
+    expect(unassigned.stderr).to.match(/unassigned/);
+  });
+
+  it('imports a CSV: results file with the error column, failures listed, exit 1; --json prints only the report', async () => {
+    const file = path.join(dir, 'numbers.csv');
+    fs.writeFileSync(file, 'e164,prepend.name\n+14158867930,Sales\n+15551233322,\n+14158867931,\n');
+    const noAccount = await knm(['import', file], fixture.server.url);
+    expect(noAccount.status).to.equal(2);
+    expect(noAccount.stderr).to.match(/needs --account ID/);
+    const result = await knm(['import', file, '--account', RESELLER, '--json'], fixture.server.url);
+    expect(result.status, result.stderr).to.equal(1);
+    const report = JSON.parse(result.stdout);
+    expect(report).to.include({ action: 'import', rows: 3, succeeded: 2 });
+    expect(report.failed).to.deep.equal([{ line: 3, e164: '+15551233322', error: 'number +15551233322 already exists' }]);
+    const results = parseCsv(fs.readFileSync(path.join(dir, 'numbers.results.csv'), 'utf8'));
+    expect(results[0][results[0].length - 1]).to.equal('error');
+    expect(results.slice(1).map((row) => [row[0], row[row.length - 1]])).to.deep.equal([
+      ['+14158867930', ''],
+      ['+15551233322', 'number +15551233322 already exists'],
+      ['+14158867931', ''],
+    ]);
+    const badAction = await knm(['import', file, '--action', 'explode'], fixture.server.url);
+    expect(badAction.status).to.equal(2);
+    expect(badAction.stderr).to.match(/--action must be one of import, assign_to/);
+  });
+
+  it('exports reserved numbers as CSV with the 26 list columns', async () => {
+    const result = await knm(['export', '--state', 'reserved'], fixture.server.url);
+    expect(result.status, result.stderr).to.equal(0);
+    const rows = parseCsv(result.stdout);
+    expect(rows[0]).to.have.length(26);
+    expect(rows.slice(1).map((row) => row[0]).sort()).to.deep.equal(['+14242424247', '+14242424248', '+14252151010']);
+  });
+
+  it('reports status as JSON', async () => {
+    const result = await knm(['status', '--json'], fixture.server.url);
+    expect(result.status, result.stderr).to.equal(0);
+    const status = JSON.parse(result.stdout);
+    expect(status.totals.states.reserved).to.equal(3);
+    expect(status.databases.map((db: { db: string }) => db.db)).to.include('numbers/managed');
+  });
+});
