@@ -14,6 +14,8 @@
  *    document in `_bulk_docs`) sees the real database name and the security object everywhere, and
  *    `_bulk_docs` answers in input order (bulk-docs-order.ts);
  *  - reduce results are kept per database state instead of re-reduced on every query (view-cache.ts);
+ *  - map and reduce functions run as CouchDB runs them: non-strict, sandboxed, compiled once per source
+ *    (couch-views.ts, view-functions.ts);
  *  - creating a database once an admin exists answers 401 instead of crashing, and a process-level guard
  *    survives anything else express-pouchdb throws (crash-guard.ts).
  */
@@ -39,6 +41,8 @@ import { encodeSeq } from './embedded/seq';
 import { rawQuery } from './embedded/raw-query';
 import { readRefusal, type UserContext } from './embedded/read-access';
 import { ViewResultCache } from './embedded/view-cache';
+import { useCouchViewFunctions } from './embedded/couch-views';
+import { ViewFunctions } from './embedded/view-functions';
 import { dbEventOf } from './embedded/write-events';
 
 export interface EmbeddedServerOptions {
@@ -57,7 +61,7 @@ export interface EmbeddedServer {
   url: string;
   port: number;
   /** Live feeds still open: the routes' own count, and PouchDB's (one 'destroyed' listener per live feed). */
-  stats(): { openFeeds: number; pouchFeeds: number; viewCache: { hits: number; misses: number } };
+  stats(): { openFeeds: number; pouchFeeds: number; viewCache: { hits: number; misses: number }; viewFunctions: { compilations: number } };
   close(): Promise<void>;
 }
 
@@ -78,6 +82,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const dataDir = options.inMemory ? undefined : path.resolve(options.dataDir ?? './data');
   const Pouch = createPouch(dataDir);
+  const viewFunctions = new ViewFunctions({ log });
+  useCouchViewFunctions(Pouch, viewFunctions);
   const statics = Pouch as unknown as PouchStatics;
 
   const pouchApp = expressPouchDB({
@@ -187,6 +193,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
       openFeeds: feeds.count,
       pouchFeeds: [...(statics.__dbCacheMap?.values() ?? [])].reduce((sum, db) => sum + db.listenerCount('destroyed'), 0),
       viewCache: { hits: viewCache.hits, misses: viewCache.misses },
+      viewFunctions: { compilations: viewFunctions.compilations },
     }),
     close() {
       closing ??= (async () => {
