@@ -7,8 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import PouchDB from 'pouchdb';
+import memoryAdapter from 'pouchdb-adapter-memory';
 import { connectStore, type Store } from '../../src/store/client';
+import { fromKazooViewFile, repoRoot } from '../../src/store/design-docs';
 import { startEmbeddedServer } from '../../src/store/embedded';
+import { useCouchViewFunctions } from '../../src/store/embedded/couch-views';
+import { ViewFunctions } from '../../src/store/embedded/view-functions';
 import type { CouchDoc } from '../../src/store/types';
 import type { BenchSection } from './index';
 
@@ -37,6 +42,8 @@ export interface RawStoreCeiling {
 const ACCOUNT = '4fe69c5b61015084f1fe5684abc6e502';
 /** View builds run near 2k docs/s here: 20k documents keep the section under a minute. */
 const REDUCE_DOCS = 20_000;
+/** Number documents indexed by Kazoo's `numbers/status` view in the view build figures. */
+const VIEW_BUILD_DOCS = 20_000;
 
 /** A number document as Kazoo 4.3 writes it (in service, assigned, local features). */
 export function kazooNumberDoc(number: string, index: number): CouchDoc {
@@ -153,6 +160,55 @@ async function groupedReduceSeconds(store: Store, docs: number): Promise<{ build
   return { build, afterWrite, cached };
 }
 
+/** Kazoo's `_design/numbers` as deployed (views/numbers.json). */
+function kazooNumbersDesignDoc(): Record<string, unknown> {
+  const file = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'views', 'numbers.json'), 'utf8')) as unknown;
+  return fromKazooViewFile(file, 'views/numbers.json').doc;
+}
+
+/** Documents per second of the first `numbers/status` query over `docs` number documents, over HTTP. */
+async function statusViewBuildOverHttp(store: Store, docs: number): Promise<number> {
+  const db = 'numbers/+1297';
+  await store.deleteDb(db);
+  await store.createDb(db);
+  await store.put(db, kazooNumbersDesignDoc() as CouchDoc);
+  for (let from = 0; from < docs; from += 1_000) {
+    await store.bulkDocs(db, Array.from({ length: Math.min(1_000, docs - from) }, (_, i) => kazooNumberDoc(`+1297${String(from + i).padStart(7, '0')}`, from + i)));
+  }
+  const start = performance.now();
+  await store.view(db, 'numbers', 'status', { limit: 1 });
+  const rate = docs / ((performance.now() - start) / 1000);
+  await store.deleteDb(db);
+  return rate;
+}
+
+interface PouchForBench {
+  bulkDocs(docs: unknown[]): Promise<unknown>;
+  put(doc: unknown): Promise<unknown>;
+  query(view: string, options: Record<string, unknown>): Promise<unknown>;
+  destroy(): Promise<unknown>;
+}
+
+/**
+ * The same view build in process, without HTTP, on PouchDB's own evaluation of map functions (strict, a new
+ * vm context per document) and on the embedded server's (compiled once per source).
+ */
+async function statusViewBuildInProcess(docs: number, couchFunctions: boolean): Promise<number> {
+  PouchDB.plugin(memoryAdapter);
+  const Pouch = PouchDB.defaults({ adapter: 'memory', prefix: `knm-bench-views-${couchFunctions}-` } as PouchDB.Configuration.DatabaseConfiguration);
+  if (couchFunctions) useCouchViewFunctions(Pouch, new ViewFunctions({ log: () => undefined }));
+  const db = new Pouch('status') as unknown as PouchForBench;
+  await db.put(kazooNumbersDesignDoc());
+  for (let from = 0; from < docs; from += 1_000) {
+    await db.bulkDocs(Array.from({ length: Math.min(1_000, docs - from) }, (_, i) => kazooNumberDoc(`+1297${String(from + i).padStart(7, '0')}`, from + i)));
+  }
+  const start = performance.now();
+  await db.query('numbers/status', { limit: 1 });
+  const rate = docs / ((performance.now() - start) / 1000);
+  await db.destroy();
+  return rate;
+}
+
 function describeCeiling(where: string, ceiling: RawStoreCeiling): string[] {
   const rate = (value: number): string => `${Math.round(value).toLocaleString('en-US')}/s`;
   return [
@@ -165,6 +221,7 @@ export const storeSection: BenchSection = {
   name: 'store',
   async run(print) {
     print(`raw store ceiling of the embedded server over HTTP (knm client), ${os.cpus().length} cores, node ${process.version}`);
+    let viewBuildOverHttp = 0;
     const memory = await startEmbeddedServer({ inMemory: true, log: () => undefined });
     try {
       const store = connectStore({ url: memory.url });
@@ -177,6 +234,7 @@ export const storeSection: BenchSection = {
         `memory: group=true on _sum over ${REDUCE_DOCS.toLocaleString('en-US')} docs: ${reduce.build.toFixed(2)} s building the index, ` +
           `${reduce.afterWrite.toFixed(3)} s after one write (full re-reduce), ${reduce.cached.toFixed(3)} s unchanged (cached result)`,
       );
+      viewBuildOverHttp = await statusViewBuildOverHttp(store, VIEW_BUILD_DOCS);
     } finally {
       await memory.close();
     }
@@ -192,5 +250,15 @@ export const storeSection: BenchSection = {
       await disk.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
+
+    // PouchDB's own evaluation runs last: the thousands of vm contexts it leaves behind slow down whatever runs after it.
+    const knmInProcess = await statusViewBuildInProcess(VIEW_BUILD_DOCS, true);
+    const pouchInProcess = await statusViewBuildInProcess(VIEW_BUILD_DOCS, false);
+    const docsPerSecond = (rate: number): string => `${Math.round(rate).toLocaleString('en-US')} docs/s`;
+    print(
+      `memory: Kazoo's numbers/status view build over ${VIEW_BUILD_DOCS.toLocaleString('en-US')} number docs: ${docsPerSecond(viewBuildOverHttp)} over HTTP; ` +
+        `in process, ${docsPerSecond(knmInProcess)} with knm's map evaluation (CouchDB's semantics, compiled once), ` +
+        `${docsPerSecond(pouchInProcess)} with PouchDB's own (strict, a vm context per document)`,
+    );
   },
 };
