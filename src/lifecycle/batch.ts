@@ -126,8 +126,11 @@ async function decideAndWrite(
 
   const retry: Pending[] = [];
   const written: Decided[] = [];
-  for (const [db, decided] of byDb) {
-    const results = await withNumberDb(env.store, env.designDocs, db, () => env.store.bulkDocs(db, decided.map((entry) => entry.doc)));
+  // one _bulk_docs per number database, all databases at once
+  const writes = await Promise.all(
+    [...byDb].map(async ([db, decided]) => ({ decided, results: await withNumberDb(env.store, env.designDocs, db, () => env.store.bulkDocs(db, decided.map((entry) => entry.doc))) })),
+  );
+  for (const { decided, results } of writes) {
     results.forEach((result, at) => {
       const entry = decided[at];
       if (result.ok) {
@@ -156,14 +159,15 @@ async function decideAndWrite(
 async function readNumbers(env: LifecycleEnvironment, pending: readonly Pending[]): Promise<Map<string, NumberRecord>> {
   const found = new Map<string, NumberRecord>();
   const context = { now: env.clock(), normalize: (number: string) => env.rules.normalize(number), availableModuleName: env.config.available_module_name };
-  for (const [db, items] of groupBy(pending, (item) => item.db)) {
-    let rows;
+  const reads = [...groupBy(pending, (item) => item.db)].map(async ([db, items]) => {
     try {
-      rows = await env.store.getMany(db, items.map((item) => item.number));
+      return await env.store.getMany(db, items.map((item) => item.number));
     } catch (error) {
-      if (error instanceof KnmError && error.error === 'not_found') continue; // no database yet: every number is new
+      if (error instanceof KnmError && error.error === 'not_found') return []; // no database yet: every number is new
       throw error;
     }
+  });
+  for (const rows of await Promise.all(reads)) {
     for (const row of rows) if (row.ok) found.set(row.id, readNumberDocument(row.doc, context).record);
   }
   return found;
@@ -173,7 +177,8 @@ async function readNumbers(env: LifecycleEnvironment, pending: readonly Pending[
 async function portingNumbers(env: LifecycleEnvironment, items: readonly Pending[]): Promise<(number: string) => boolean> {
   if (items.length === 0) return () => false;
   try {
-    const result = await env.store.view(PORT_REQUESTS_DB, 'port_requests', 'port_in_numbers', { keys: items.map((item) => item.number) });
+    // the whole view, not the batch's keys: active port requests are few, and one scan is cheaper than a thousand look-ups
+    const result = await env.store.view(PORT_REQUESTS_DB, 'port_requests', 'port_in_numbers', {});
     const held = new Set(result.rows.map((row) => String(row.key)));
     return (number) => held.has(number);
   } catch {

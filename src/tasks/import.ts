@@ -33,6 +33,13 @@ export interface ImportReport {
   readonly failed: FailedRow[];
 }
 
+interface Row {
+  readonly cells: Record<string, string>;
+  readonly line: number;
+}
+
+const IN_FLIGHT = 2;
+
 export class ImportInputError extends Error {
   constructor(message: string) {
     super(message);
@@ -45,20 +52,33 @@ export async function importCsv(options: ImportOptions): Promise<ImportReport> {
   const failed: FailedRow[] = [];
   let rows = 0;
   let succeeded = 0;
-  let batch: { cells: Record<string, string>; line: number }[] = [];
+  let batch: Row[] = [];
   let headerChecked = false;
+  // Two batches in flight: the next is read and decided while the previous one is written. A number in both is
+  // safe: the later write meets a conflict and is decided again (batch.ts).
+  const running: { rows: Row[]; results: Promise<RowResult[]> }[] = [];
 
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const results = await runRows(options.context, options.action, batch.map((entry) => entry.cells));
+  const settleOldest = async (): Promise<void> => {
+    const oldest = running.shift();
+    if (oldest === undefined) return;
+    const results = await oldest.results;
     await options.write(results.map(resultLine).join(''));
     results.forEach((result, at) => {
       if (result.error === '') succeeded += 1;
-      else failed.push({ line: batch[at].line, e164: batch[at].cells.e164 ?? '', error: result.error });
+      else failed.push({ line: oldest.rows[at].line, e164: oldest.rows[at].cells.e164 ?? '', error: result.error });
     });
-    rows += batch.length;
-    batch = [];
+    rows += oldest.rows.length;
     options.progress?.(rows, failed.length);
+  };
+
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const rowsOfBatch = batch;
+    batch = [];
+    const results = runRows(options.context, options.action, rowsOfBatch.map((entry) => entry.cells));
+    results.catch(() => undefined); // awaited in settleOldest; a failure must not go unhandled meanwhile
+    running.push({ rows: rowsOfBatch, results });
+    if (running.length >= IN_FLIGHT) await settleOldest();
   };
 
   await options.write(formatCsvRow(RESULT_COLUMNS));
@@ -71,6 +91,7 @@ export async function importCsv(options: ImportOptions): Promise<ImportReport> {
     if (batch.length >= batchSize) await flush();
   }
   await flush();
+  while (running.length > 0) await settleOldest();
   return { action: options.action, rows, succeeded, failed };
 }
 

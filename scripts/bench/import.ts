@@ -1,0 +1,97 @@
+/**
+ * Import: 100,000 numbers from a CSV file through `knm import`'s path (CSV stream → rows → batch create: one
+ * `_all_docs` read, the create rules, one `_bulk_docs` per number database per batch of 1,000 → results CSV), as a
+ * ratio to the raw `_bulk_docs` rate of the same embedded server measured in the same run (goal ≥ 0.9). The number
+ * databases carry knm's design documents (validate_doc_update runs on every write), the raw ones none; the raw rate
+ * into databases with knm's design documents is measured too, to show what validation costs.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { defaultNumberManagerConfig } from '../../src/config/number-manager';
+import { compileNumberRules } from '../../src/numbers/rules';
+import { connectStore, type Store } from '../../src/store/client';
+import { bootstrap, ensureNumberDb } from '../../src/store/bootstrap';
+import { loadDesignDocs, type DesignDocLibrary } from '../../src/store/design-docs';
+import { startEmbeddedServer } from '../../src/store/embedded';
+import { importCsv } from '../../src/tasks/import';
+import { systemClock } from '../../src/time';
+import type { BenchSection } from './index';
+import { kazooNumberDoc, measureRawStoreCeiling } from './store';
+
+const NUMBERS = 100_000;
+const PREFIXES = ['+1212', '+1213', '+1214', '+1215', '+1216'];
+const ACCOUNT = '4fe69c5b61015084f1fe5684abc6e502';
+
+function writeCsv(file: string): void {
+  const lines = ['e164,prepend.enabled,prepend.name'];
+  for (let i = 0; i < NUMBERS; i += 1) {
+    const prefix = PREFIXES[i % PREFIXES.length];
+    lines.push(`${prefix}${String(5_550_000 + Math.floor(i / PREFIXES.length)).padStart(7, '0')},${i % 10 === 0 ? 'true,Sales' : ','}`);
+  }
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+/** The same writes as the raw ceiling, into databases that carry knm's design documents: what validation costs. */
+async function bulkDocsWithDesignDocs(store: Store, library: DesignDocLibrary): Promise<number> {
+  const dbs = Array.from({ length: PREFIXES.length }, (_, i) => `numbers/+1${311 + i}`);
+  for (const db of dbs) {
+    await store.deleteDb(db);
+    await ensureNumberDb(store, library, db);
+  }
+  const start = performance.now();
+  for (let from = 0; from < NUMBERS; from += 1_000) {
+    const db = dbs[(from / 1_000) % dbs.length];
+    const docs = Array.from({ length: 1_000 }, (_, i) => kazooNumberDoc(`+1${db.slice(-3)}${String(from + i).padStart(7, '0')}`, from + i));
+    const refused = (await store.bulkDocs(db, docs)).filter((result) => !result.ok);
+    if (refused.length > 0) throw new Error(`import bench: ${refused.length} documents refused in ${db}`);
+  }
+  const rate = NUMBERS / ((performance.now() - start) / 1000);
+  for (const db of dbs) await store.deleteDb(db);
+  return rate;
+}
+
+export const importSection: BenchSection = {
+  name: 'import',
+  async run(print) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-bench-import-'));
+    const server = await startEmbeddedServer({ inMemory: true, log: () => undefined });
+    try {
+      const store = connectStore({ url: server.url });
+      const library = await loadDesignDocs();
+      await bootstrap({ store, target: { url: server.url }, library, now: systemClock() });
+      await store.put('accounts', { _id: ACCOUNT, pvt_type: 'account', pvt_enabled: true, pvt_tree: [], name: 'Bench' });
+      await measureRawStoreCeiling(store, { docs: 5_000, firstAreaCode: 901 }); // warm-up, not reported
+      const raw = await measureRawStoreCeiling(store, { docs: NUMBERS, firstAreaCode: 301 });
+      const validated = await bulkDocsWithDesignDocs(store, library);
+
+      const file = path.join(dir, 'numbers.csv');
+      writeCsv(file);
+      const config = defaultNumberManagerConfig();
+      const env = { store, designDocs: library, rules: compileNumberRules(config).rules, config, clock: systemClock };
+      const output = fs.createWriteStream(path.join(dir, 'numbers.results.csv'));
+      const write = (text: string): Promise<void> => new Promise((resolve, reject) => output.write(text, (error) => (error ? reject(error) : resolve())));
+      const start = performance.now();
+      const report = await importCsv({
+        context: { env, authBy: 'system', taskAccount: ACCOUNT, superAdmin: true, importDefaultCarrier: 'knm_local' },
+        action: 'import',
+        input: fs.createReadStream(file),
+        write,
+        batchSize: 1_000,
+      });
+      const seconds = (performance.now() - start) / 1000;
+      await new Promise((resolve) => output.end(resolve));
+      if (report.succeeded !== NUMBERS) throw new Error(`import bench: ${report.failed.length} rows failed, first: ${JSON.stringify(report.failed[0])}`);
+      const rate = NUMBERS / seconds;
+      const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
+      print(`raw _bulk_docs (same server, no design docs): ${fmt(raw.bulkDocsPerSecond)} docs/s (${fmt(raw.docs)} docs, batches of ${raw.batchSize})`);
+      print(`knm import of ${fmt(NUMBERS)} numbers from CSV (batches of 1,000, ${PREFIXES.length} number dbs with knm's design docs, results CSV): ${seconds.toFixed(1)} s, ${fmt(rate)} numbers/s`);
+      print(`raw _bulk_docs into number dbs holding knm's design docs (validate_doc_update on every write): ${fmt(validated)} docs/s`);
+      print(`import / raw _bulk_docs: ${(rate / raw.bulkDocsPerSecond).toFixed(2)} (goal >= 0.9); import / raw _bulk_docs with knm's design docs: ${(rate / validated).toFixed(2)}`);
+    } finally {
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
