@@ -1,6 +1,8 @@
 import { carriersSection } from './carriers';
 import { designDocsSection } from './design-docs';
 import { documentsSection } from './documents';
+import { huntSection } from './hunt';
+import { importSection } from './import';
 import { numbersSection } from './numbers';
 import { storeSection } from './store';
 
@@ -10,4 +12,4 @@ export interface BenchSection {
 }
 
 /** The benchmark sections, in the order they run. The raw store ceiling comes first: later ratios use it. */
-export const sections: BenchSection[] = [storeSection, documentsSection, numbersSection, designDocsSection, carriersSection];
+export const sections: BenchSection[] = [storeSection, documentsSection, numbersSection, designDocsSection, carriersSection, importSection, huntSection];
