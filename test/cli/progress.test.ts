@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { formatDuration, startProgress } from '../../src/cli/progress';
+
+/** A stream that records what is written, a terminal or not. */
+function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
+  const stream = { isTTY, text: '', write(chunk: string) { stream.text += chunk; return true; } };
+  return stream as unknown as NodeJS.WriteStream & { text: string };
+}
+
+describe('cli: progress', () => {
+  it('draws a bar with rate and time left on a terminal, redrawn in place', () => {
+    let now = 0;
+    const stream = fakeStream(true);
+    const progress = startProgress({ label: 'import', total: 1000, stream, now: () => now });
+    now = 2000;
+    progress.update(500, 3);
+    progress.finish();
+    expect(stream.text).to.match(/^\rimport: \[#{15}-{15}\] 500\/1000 50\.0% 250\/s, 2s left, 3 failed\x1b\[K/);
+    expect(stream.text.endsWith('\n')).to.equal(true);
+  });
+
+  it('writes plain lines, at most every few seconds, when not on a terminal', () => {
+    let now = 0;
+    const stream = fakeStream(false);
+    const progress = startProgress({ label: 'purge', stream, now: () => now });
+    now = 6000;
+    progress.update(10);
+    now = 7000;
+    progress.update(20);
+    now = 12000;
+    progress.update(30);
+    progress.finish();
+    expect(stream.text.split('\n').filter(Boolean)).to.deep.equal(['purge: 10 done (1.7/s, 6s)', 'purge: 30 done (2.5/s, 12s)', 'purge: 30 done (2.5/s, 12s)']);
+  });
+
+  it('stays silent when disabled, and formats durations', () => {
+    const stream = fakeStream(true);
+    const progress = startProgress({ label: 'x', stream, enabled: false });
+    progress.update(1);
+    progress.finish();
+    expect(stream.text).to.equal('');
+    expect([formatDuration(59), formatDuration(61), formatDuration(3720), formatDuration(Infinity)]).to.deep.equal(['59s', '1m01s', '1h02m', '?']);
+  });
+});
