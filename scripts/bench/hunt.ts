@@ -1,6 +1,6 @@
 /**
  * Hunt: look-ups per second and p99 latency through `GET /hunt/NUMBER` (the hunt handler on a plain node HTTP
- * server, as the daemon mounts it) with 100,000 numbers in the store, as a ratio to plain `GET` of the same
+ * server, as the daemon mounts it) with 100,000 numbers in the store (in a child process, as CouchDB would be), as a ratio to plain `GET` of the same
  * documents from the embedded store over HTTP (goal ≥ 10× the plain rate). The first pass fills the in-memory
  * index from CouchDB (misses); the measured pass is served from it. Same client (node http, keep-alive, in a worker
  * thread), same concurrency, same numbers for both.
@@ -13,8 +13,8 @@ import { huntHandler } from '../../src/hunt/handler';
 import { HuntIndex, storeHuntSource } from '../../src/hunt/index';
 import { compileNumberRules } from '../../src/numbers/rules';
 import { connectStore } from '../../src/store/client';
-import { startEmbeddedServer } from '../../src/store/embedded';
 import type { BenchSection } from './index';
+import { storeInChild } from './child-store';
 import { kazooNumberDoc } from './store';
 
 const NUMBERS = 100_000;
@@ -81,10 +81,26 @@ async function measure(urls: readonly string[], okStatuses: readonly number[]): 
   return { perSecond: urls.length / answer.seconds, p50: latencies[Math.floor(urls.length * 0.5)], p99: latencies[Math.floor(urls.length * 0.99)] };
 }
 
+/** What node's HTTP server answers here at most: the same requests to a handler that does nothing. */
+async function httpCeiling(requests: number): Promise<Run> {
+  const body = '{"account_id":"4fe69c5b61015084f1fe5684abc6e502"}';
+  const server = http.createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    response.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hunt/x`;
+    return await measure(Array.from({ length: requests }, () => url), [200]);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 export const huntSection: BenchSection = {
   name: 'hunt',
   async run(print) {
-    const server = await startEmbeddedServer({ inMemory: true, log: () => undefined });
+    const server = await storeInChild();
     const config = defaultNumberManagerConfig();
     const store = connectStore({ url: server.url });
     const index = new HuntIndex({ source: storeHuntSource(store), rules: compileNumberRules(config).rules, config });
@@ -114,14 +130,16 @@ export const huntSection: BenchSection = {
       const plain = await measure(plainUrls, [200]);
       const fill = await measure(huntUrls, huntAnswered);
       const served = await measure(huntUrls, huntAnswered);
+      const ceiling = await httpCeiling(huntUrls.length);
       const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
       print(`plain GET of number documents from the store: ${fmt(plain.perSecond)}/s, p50 ${plain.p50.toFixed(2)} ms, p99 ${plain.p99.toFixed(2)} ms (${fmt(LOOKUPS)} GETs, ${CONCURRENCY} in flight, ${fmt(NUMBERS)} numbers in ${DBS} dbs)`);
       print(`GET /hunt/NUMBER, index filling (every look-up a miss read from the store): ${fmt(fill.perSecond)}/s, p99 ${fill.p99.toFixed(2)} ms`);
       print(`GET /hunt/NUMBER from the in-memory index (${fmt(index.size)} numbers held): ${fmt(served.perSecond)}/s, p50 ${served.p50.toFixed(2)} ms, p99 ${served.p99.toFixed(2)} ms`);
+      print(`node http ceiling (same client, a handler answering a fixed JSON at once): ${fmt(ceiling.perSecond)}/s, p99 ${ceiling.p99.toFixed(2)} ms`);
       print(`hunt / plain GET: ${(served.perSecond / plain.perSecond).toFixed(1)}x the look-ups per second (goal >= 10x), p99 ${(served.p99 / plain.p99).toFixed(2)}x`);
     } finally {
       await new Promise((resolve) => huntServer.close(resolve));
-      await server.close();
+      server.child.kill('SIGTERM');
     }
   },
 };
