@@ -48,6 +48,8 @@ export interface MaintenanceContext {
   environment(): Promise<LifecycleEnvironment>;
   /** Progress lines on stderr. */
   log(line: string): void;
+  /** Progress of a loop over databases: a bar on a terminal, plain lines otherwise. */
+  step(done: number, total: number): void;
 }
 
 export interface MaintenanceResult {
@@ -142,7 +144,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     describe: 'move every number of carrier module SOURCE to TARGET (normal update as system)',
     run: async (context, [source, target, prefix]) => {
       const lines: string[] = [];
-      const report = await convertCarrierModule(await context.environment(), source, target, prefix, (line) => lines.push(line));
+      const report = await convertCarrierModule(await context.environment(), source, target, prefix, (line) => lines.push(line), context.step);
       const failed = report.databases.reduce((sum, db) => sum + db.failed.length, 0);
       return done(report, [...lines, ...conversionLines(report)], report.badTarget ? 1 : failed);
     },
@@ -196,7 +198,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     describe: "Kazoo 4.0's number migration: admin-only features reachable, views refreshed, unassigned numbers re-saved",
     run: async (context) => {
       const lines: string[] = [];
-      const report = await migrate(await context.environment(), (line) => (line.startsWith('Adding') ? lines.push(line) : context.log(line)));
+      const report = await migrate(await context.environment(), (line) => (line.startsWith('Adding') ? lines.push(line) : context.log(line)), context.step);
       const failed = report.refreshFailures.length + report.unassigned.databases.reduce((sum, db) => sum + db.failed.length, 0);
       return done(report, [...lines, `${failed} failed`], failed);
     },
@@ -208,7 +210,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     describe: 'clear pvt_used_by of unassigned numbers and re-save them in the current format',
     run: async (context, [argument]) => {
       const env = await context.environment();
-      const report = await migrateUnassignedNumbers(env, argument, env.config.time_between_accounts_ms, (line) => context.log(line));
+      const report = await migrateUnassignedNumbers(env, argument, env.config.time_between_accounts_ms, (line) => context.log(line), context.step);
       const failed = report.databases.reduce((sum, db) => sum + db.failed.length, 0);
       return done(report, [`${failed} failed`], failed);
     },
@@ -254,7 +256,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
       describe: `delete every number in state ${state} now (no age check; PREFIX as numbers%2F<PREFIX>, e.g. %2B1415)`,
       run: async (context, [prefix]) => {
         const lines: string[] = [];
-        const report = await purgeState((await context.environment()).store, state, prefix, (line) => lines.push(line));
+        const report = await purgeState((await context.environment()).store, state, prefix, (line) => lines.push(line), context.step);
         return done(report, lines, report.databases.reduce((sum, db) => sum + db.failed, 0));
       },
     }),
@@ -264,42 +266,42 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     params: ['ACCOUNT_IDS...?'],
     readable: 'copy-accounts-to-number-dbs',
     describe: "copy account databases' numbers into the number databases (missing master documents only)",
-    run: async (context, accounts) => copyResult(await copyAccountsToNumberDbs(copyContext(await context.environment(), context.log), accounts)),
+    run: async (context, accounts) => copyResult(await copyAccountsToNumberDbs(copyContext(await context.environment(), context.log, context.step), accounts)),
   },
   {
     name: 'copy_single_account_to_number_dbs',
     params: ['ACCOUNT_ID'],
     readable: 'copy-single-account-to-number-dbs',
     describe: "copy one account database's numbers into the number databases",
-    run: async (context, [account]) => copyResult(await copyAccountsToNumberDbs(copyContext(await context.environment(), context.log), [account])),
+    run: async (context, [account]) => copyResult(await copyAccountsToNumberDbs(copyContext(await context.environment(), context.log, context.step), [account])),
   },
   {
     name: 'copy_number_dbs_to_accounts',
     params: ['NUMBER_DBS...?'],
     readable: 'copy-number-dbs-to-accounts',
     describe: "copy number databases' assigned numbers over their holders' copies",
-    run: async (context, dbs) => copyResult(await copyNumberDbsToAccounts(copyContext(await context.environment(), context.log), dbs)),
+    run: async (context, dbs) => copyResult(await copyNumberDbsToAccounts(copyContext(await context.environment(), context.log, context.step), dbs)),
   },
   {
     name: 'copy_single_number_db_to_accounts',
     params: ['NUMBER_DB'],
     readable: 'copy-single-number-db-to-accounts',
     describe: "copy one number database's assigned numbers over their holders' copies",
-    run: async (context, [db]) => copyResult(await copyNumberDbsToAccounts(copyContext(await context.environment(), context.log), [db])),
+    run: async (context, [db]) => copyResult(await copyNumberDbsToAccounts(copyContext(await context.environment(), context.log, context.step), [db])),
   },
   {
     name: 'copy_assigned_number_dbs_to_account',
     params: ['ACCOUNT_ID'],
     readable: 'copy-assigned-number-dbs-to-account',
     describe: "copy an account's numbers from every number database over its copies",
-    run: async (context, [account]) => copyResult(await copyAssignedNumberDbsToAccount(copyContext(await context.environment(), context.log), account)),
+    run: async (context, [account]) => copyResult(await copyAssignedNumberDbsToAccount(copyContext(await context.environment(), context.log, context.step), account)),
   },
   {
     name: 'copy_single_assigned_number_db_to_account',
     params: ['ACCOUNT_ID', 'NUMBER_DB'],
     readable: 'copy-single-assigned-number-db-to-account',
     describe: "copy an account's numbers from one number database over its copies",
-    run: async (context, [account, db]) => copyResult(await copyAssignedNumberDbsToAccount(copyContext(await context.environment(), context.log), account, db)),
+    run: async (context, [account, db]) => copyResult(await copyAssignedNumberDbsToAccount(copyContext(await context.environment(), context.log, context.step), account, db)),
   },
   {
     name: 'copy_single_number_to_account_db',
@@ -307,7 +309,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     readable: 'copy-single-number-to-account-db',
     describe: "copy one number's master document into an account database (no ownership check)",
     run: async (context, [number, account]) => {
-      const answer = await copySingleNumberToAccountDb(copyContext(await context.environment(), context.log), number, account);
+      const answer = await copySingleNumberToAccountDb(copyContext(await context.environment(), context.log, context.step), number, account);
       return answer.ok ? done(answer, [`{ok, ${answer.id}}`]) : done(answer, [`{error, ${answer.reason}}`], 1);
     },
   },
@@ -316,70 +318,70 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     params: ['NUMBERS...'],
     readable: 'copy-numbers-from-dbs-to-assigned-accounts',
     describe: "copy the given numbers over their holders' copies",
-    run: async (context, numbers) => copyResult(await copyNumbersFromDbsToAssignedAccounts(copyContext(await context.environment(), context.log), numbers)),
+    run: async (context, numbers) => copyResult(await copyNumbersFromDbsToAssignedAccounts(copyContext(await context.environment(), context.log, context.step), numbers)),
   },
   {
     name: 'copy_number_from_db_to_assigned_account',
     params: ['NUMBER'],
     readable: 'copy-number-from-db-to-assigned-account',
     describe: "copy one number over its holder's copy",
-    run: async (context, numbers) => copyResult(await copyNumbersFromDbsToAssignedAccounts(copyContext(await context.environment(), context.log), numbers)),
+    run: async (context, numbers) => copyResult(await copyNumbersFromDbsToAssignedAccounts(copyContext(await context.environment(), context.log, context.step), numbers)),
   },
   {
     name: 'copy_numbers_from_accountdb_to_numbdbs',
     params: ['ACCOUNT_ID', 'NUMBERS...'],
     readable: 'copy-numbers-from-accountdb-to-numbdbs',
     describe: "copy the given numbers from an account database into the number databases (missing master documents only)",
-    run: async (context, [account, ...numbers]) => copyResult(await copyNumbersFromAccountDbToNumberDbs(copyContext(await context.environment(), context.log), account, numbers)),
+    run: async (context, [account, ...numbers]) => copyResult(await copyNumbersFromAccountDbToNumberDbs(copyContext(await context.environment(), context.log, context.step), account, numbers)),
   },
   {
     name: 'copy_number_from_accountdb_to_numbdb',
     params: ['ACCOUNT_ID', 'NUMBER'],
     readable: 'copy-number-from-accountdb-to-numbdb',
     describe: 'copy one number from an account database into its number database',
-    run: async (context, [account, number]) => copyResult(await copyNumbersFromAccountDbToNumberDbs(copyContext(await context.environment(), context.log), account, [number])),
+    run: async (context, [account, number]) => copyResult(await copyNumbersFromAccountDbToNumberDbs(copyContext(await context.environment(), context.log, context.step), account, [number])),
   },
   {
     name: 'remove_wrong_assigned_from_accounts',
     params: [],
     readable: 'remove-wrong-assigned-from-accounts',
     describe: 'delete account copies held by another account, in every account database',
-    run: async (context) => copyResult(await removeWrongAssignedFromAccounts(copyContext(await context.environment(), context.log))),
+    run: async (context) => copyResult(await removeWrongAssignedFromAccounts(copyContext(await context.environment(), context.log, context.step))),
   },
   {
     name: 'remove_wrong_assigned_from_single_accountdb',
     params: ['ACCOUNT_ID'],
     readable: 'remove-wrong-assigned-from-single-accountdb',
     describe: 'delete account copies held by another account, in one account database',
-    run: async (context, [account]) => copyResult(await removeWrongAssignedFromAccounts(copyContext(await context.environment(), context.log), account)),
+    run: async (context, [account]) => copyResult(await removeWrongAssignedFromAccounts(copyContext(await context.environment(), context.log, context.step), account)),
   },
   {
     name: 'destructively_remove_from_number_dbs_if_not_in_accountdb',
     params: [],
     readable: 'destructively-remove-from-number-dbs-if-not-in-accountdb',
     describe: "DELETE master documents whose holder's account database has no copy",
-    run: async (context) => copyResult(await removeFromNumberDbsIfNotInAccountDb(copyContext(await context.environment(), context.log))),
+    run: async (context) => copyResult(await removeFromNumberDbsIfNotInAccountDb(copyContext(await context.environment(), context.log, context.step))),
   },
   {
     name: 'destructively_remove_from_single_numdb_if_not_in_accountdb',
     params: ['NUMBER_DB'],
     readable: 'destructively-remove-from-single-numdb-if-not-in-accountdb',
     describe: "DELETE master documents of one number database whose holder has no copy",
-    run: async (context, [db]) => copyResult(await removeFromNumberDbsIfNotInAccountDb(copyContext(await context.environment(), context.log), db)),
+    run: async (context, [db]) => copyResult(await removeFromNumberDbsIfNotInAccountDb(copyContext(await context.environment(), context.log, context.step), db)),
   },
   {
     name: 'destructively_remove_from_account_db_if_not_in_numdb',
     params: [],
     readable: 'destructively-remove-from-account-db-if-not-in-numdb',
     describe: 'DELETE account copies whose master document is missing or deleted',
-    run: async (context) => copyResult(await removeFromAccountDbIfNotInNumberDb(copyContext(await context.environment(), context.log))),
+    run: async (context) => copyResult(await removeFromAccountDbIfNotInNumberDb(copyContext(await context.environment(), context.log, context.step))),
   },
   {
     name: 'destructively_remove_from_single_account_db_if_not_in_numdb',
     params: ['ACCOUNT_DB'],
     readable: 'destructively-remove-from-single-account-db-if-not-in-numdb',
     describe: 'DELETE the copies of one account database whose master document is missing or deleted',
-    run: async (context, [account]) => copyResult(await removeFromAccountDbIfNotInNumberDb(copyContext(await context.environment(), context.log), account)),
+    run: async (context, [account]) => copyResult(await removeFromAccountDbIfNotInNumberDb(copyContext(await context.environment(), context.log, context.step), account)),
   },
   {
     name: 'fix_apps_for_account_dbs',
@@ -441,8 +443,8 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     run: async (context, [account]) => {
       const env = await context.environment();
       const apps = await fixAppsForNumberDbs(env.store, { accounts: [account] });
-      const copies = await copyAssignedNumberDbsToAccount(copyContext(env, context.log), account);
-      const wrong = await removeWrongAssignedFromAccounts(copyContext(env, context.log), account);
+      const copies = await copyAssignedNumberDbsToAccount(copyContext(env, context.log, context.step), account);
+      const wrong = await removeWrongAssignedFromAccounts(copyContext(env, context.log, context.step), account);
       const failed = apps.failures.length + copies.failures.length + wrong.failures.length;
       return done({ apps, copies, wrong }, [`used_by fixed ${apps.fixed}, copies saved ${copies.saved}, wrong copies removed ${wrong.removed}, failed ${failed}`], failed);
     },
@@ -456,8 +458,8 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
       run: async (context, [account, ...numbers]) => {
         const env = await context.environment();
         const apps = await fixAppsOfNumbers(env.store, (number) => env.rules.normalize(number), numbers);
-        const copies = await copyNumbersFromDbsToAssignedAccounts(copyContext(env, context.log), numbers);
-        const wrong = await removeWrongAssignedFromAccounts(copyContext(env, context.log), account);
+        const copies = await copyNumbersFromDbsToAssignedAccounts(copyContext(env, context.log, context.step), numbers);
+        const wrong = await removeWrongAssignedFromAccounts(copyContext(env, context.log, context.step), account);
         const failed = apps.failures.length + copies.failures.length + wrong.failures.length;
         return done({ apps, copies, wrong }, [`used_by fixed ${apps.fixed}, copies saved ${copies.saved}, wrong copies removed ${wrong.removed}, failed ${failed}`], failed);
       },

@@ -63,6 +63,7 @@ export async function convertCarrierModule(
   target: string,
   prefix?: string,
   progress?: (line: string) => void,
+  step?: (databasesDone: number, databases: number) => void,
 ): Promise<ConversionReport> {
   if (!isKnownCarrierModule(target)) return { source, target, badTarget: true, databases: [] };
   const dbs = prefix === undefined ? await allNumberDbs(env.store) : [prefixDb(prefix)];
@@ -80,6 +81,7 @@ export async function convertCarrierModule(
       else failed.push({ number: outcome.number, reason: outcome.error.message });
     }
     databases.push({ db, converted, failed });
+    step?.(databases.length, dbs.length);
   }
   return { source, target, badTarget: false, databases };
 }

@@ -33,10 +33,12 @@ interface Context {
   /** number_manager.time_between_db_ms, slept between databases as Kazoo does. */
   readonly pauseMs: number;
   readonly progress?: (line: string) => void;
+  /** Databases done of all the loop visits. */
+  readonly step?: (databasesDone: number, databases: number) => void;
 }
 
-export function copyContext(env: LifecycleEnvironment, progress?: (line: string) => void): Context {
-  return { store: env.store, library: env.designDocs, normalize: (number) => env.rules.normalize(number), pauseMs: env.config.time_between_db_ms, progress };
+export function copyContext(env: LifecycleEnvironment, progress?: (line: string) => void, step?: (databasesDone: number, databases: number) => void): Context {
+  return { store: env.store, library: env.designDocs, normalize: (number) => env.rules.normalize(number), pauseMs: env.config.time_between_db_ms, progress, step };
 }
 
 class Tally {
@@ -57,7 +59,9 @@ async function accountDbs(store: Store, accounts?: readonly string[]): Promise<s
 /** copy_accounts_to_number_dbs/0,1 and copy_single_account_to_number_dbs/1. */
 export async function copyAccountsToNumberDbs(context: Context, accounts?: readonly string[]): Promise<CopyReport> {
   const tally = new Tally();
-  for (const db of await accountDbs(context.store, accounts)) {
+  const dbs = await accountDbs(context.store, accounts);
+  for (const [at, db] of dbs.entries()) {
+    context.step?.(at, dbs.length);
     context.progress?.(`copying numbers of ${db} to the number databases`);
     if (!(await context.store.dbExists(db))) {
       tally.failures.push({ db, id: '', reason: 'save_docs-db_not_found' });
@@ -75,7 +79,8 @@ export async function copyAccountsToNumberDbs(context: Context, accounts?: reado
 export async function copyNumberDbsToAccounts(context: Context, numberDbs?: readonly string[]): Promise<CopyReport> {
   const tally = new Tally();
   const dbs = numberDbs !== undefined && numberDbs.length > 0 ? numberDbs.map((name) => numberDbOf(name) ?? name) : await allNumberDbs(context.store);
-  for (const db of dbs) {
+  for (const [at, db] of dbs.entries()) {
+    context.step?.(at, dbs.length);
     context.progress?.(`copying ${db} to the holders' account databases`);
     for await (const rows of viewRows(context.store, db, 'numbers', 'assigned_to', { include_docs: true })) {
       await saveToAccountDbs(context, rows.flatMap((row) => (row.doc ? [row.doc] : [])), tally);

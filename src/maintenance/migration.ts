@@ -20,12 +20,19 @@ const PAGE = 2000;
  * migrate_unassigned_numbers/0,1: every number database, or the one an encoded/raw database name or a number
  * names. `pauseMs` is time_between_accounts_ms between pages, as Kazoo sleeps.
  */
-export async function migrateUnassignedNumbers(env: LifecycleEnvironment, argument?: string, pauseMs = 0, progress?: (line: string) => void): Promise<UnassignedReport> {
+export async function migrateUnassignedNumbers(
+  env: LifecycleEnvironment,
+  argument?: string,
+  pauseMs = 0,
+  progress?: (line: string) => void,
+  step?: (databasesDone: number, databases: number) => void,
+): Promise<UnassignedReport> {
   const named = argument === undefined ? undefined : numberDbOf(argument);
   const dbs = argument === undefined ? await allNumberDbs(env.store) : named === undefined ? [] : [named];
   const service = new NumberService(env);
   const databases: UnassignedReport['databases'] = [];
-  for (const db of dbs.filter((name) => name.startsWith('numbers/+'))) {
+  const numberDbs = dbs.filter((name) => name.startsWith('numbers/+'));
+  for (const db of numberDbs) {
     // ids first, then the updates: a re-saved number stays in the view, so paging while writing would be safe,
     // but reading first keeps the page boundaries where Kazoo's skip-based pages put them
     const ids: string[] = [];
@@ -47,6 +54,7 @@ export async function migrateUnassignedNumbers(env: LifecycleEnvironment, argume
     }
     progress?.(`${db}: ${updated} unassigned numbers re-saved, ${failed.length} failed`);
     databases.push({ db, updated, failed });
+    step?.(databases.length, numberDbs.length);
   }
   return { databases };
 }
@@ -57,10 +65,10 @@ export interface MigrateReport {
   readonly unassigned: UnassignedReport;
 }
 
-export async function migrate(env: LifecycleEnvironment, progress?: (line: string) => void): Promise<MigrateReport> {
+export async function migrate(env: LifecycleEnvironment, progress?: (line: string) => void, step?: (databasesDone: number, databases: number) => void): Promise<MigrateReport> {
   const addedFeatures = await ensureAdminOnlyFeaturesAreReachable(env.store);
   if (addedFeatures.length > 0) progress?.(`Adding the following admin-only number features to system_config: ${addedFeatures.join(', ')}`);
   const refresh = await refreshNumberDbs({ store: env.store, library: env.designDocs, log: progress });
-  const unassigned = await migrateUnassignedNumbers(env, undefined, env.config.time_between_accounts_ms, progress);
+  const unassigned = await migrateUnassignedNumbers(env, undefined, env.config.time_between_accounts_ms, progress, step);
   return { addedFeatures, refreshFailures: refresh.failures, unassigned };
 }

@@ -41,7 +41,13 @@ const PURGE_BATCH = 500;
  * purge_discovery/0,1 and purge_deleted/0,1. The prefix is appended to `numbers%2F` as given (so `%2B1415`, the
  * encoded form, as Kazoo wants it; a raw `+1415` is accepted too).
  */
-export async function purgeState(store: Store, state: 'discovery' | 'deleted', prefix?: string, progress?: (line: string) => void): Promise<PurgeReport> {
+export async function purgeState(
+  store: Store,
+  state: 'discovery' | 'deleted',
+  prefix?: string,
+  progress?: (line: string) => void,
+  step?: (databasesDone: number, databases: number) => void,
+): Promise<PurgeReport> {
   const dbs = prefix === undefined ? await allNumberDbs(store) : [`numbers/${decodeURIComponent(prefix)}`];
   const databases: PurgeReport['databases'] = [];
   for (const db of dbs) {
@@ -64,6 +70,7 @@ export async function purgeState(store: Store, state: 'discovery' | 'deleted', p
       if (page.rows.length < PURGE_BATCH) break;
     }
     databases.push({ db, removed, failed });
+    step?.(databases.length, dbs.length);
   }
   return { state, databases };
 }

@@ -7,6 +7,7 @@ import type { Argv } from 'yargs';
 import { openEnvironment } from '../environment';
 import { checkArity, MAINTENANCE_FUNCTIONS, MaintenanceContext, MaintenanceFunction, usageOf } from '../maintenance-functions';
 import { printResult, UsageError } from '../output';
+import { startProgress, type Progress } from '../progress';
 import type { CommandRegistration } from './index';
 
 /** Runs one maintenance function and prints its result; shared with `knm sup`. */
@@ -14,11 +15,22 @@ export async function runMaintenance(fn: MaintenanceFunction, args: readonly str
   const problem = checkArity(fn, args);
   if (problem !== undefined) throw new UsageError(`${problem} (usage: ${usageOf(fn, options.command)})`);
   let opened: ReturnType<typeof openEnvironment> | undefined;
+  let progress: Progress | undefined;
   const context: MaintenanceContext = {
     environment: async () => (await (opened ??= openEnvironment(options.couch, options.command))).environment,
-    log: (line) => process.stderr.write(`knm ${options.command}: ${line}\n`),
+    // a line written while a bar is drawn first clears the bar's line
+    log: (line) => process.stderr.write(`${progress !== undefined && process.stderr.isTTY ? '\r\u001b[K' : ''}${options.command}: ${line}\n`),
+    step: (done, total) => {
+      progress ??= startProgress({ label: `${options.command} (databases)`, total });
+      progress.update(done);
+    },
   };
-  const result = await fn.run(context, args);
+  let result;
+  try {
+    result = await fn.run(context, args);
+  } finally {
+    progress?.finish();
+  }
   printResult(options.json, result.value, () => result.lines);
   if (result.failed > 0) process.exitCode = 1;
 }
