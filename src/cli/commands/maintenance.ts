@@ -35,19 +35,33 @@ export async function runMaintenance(fn: MaintenanceFunction, args: readonly str
   if (result.failed > 0) process.exitCode = 1;
 }
 
+/** yargs positional names: `SOURCE` → `source`, `NUMBERS...` → `numbers` (variadic). */
+function positionalOf(param: string): { name: string; variadic: boolean } {
+  const name = param.replace(/[?.]/g, '').toLowerCase().replace(/_/g, '-');
+  return { name, variadic: param.includes('...') };
+}
+
 export const registerMaintenance: CommandRegistration = (parser: Argv) => {
   for (const fn of MAINTENANCE_FUNCTIONS) {
     if (fn.readable === undefined) continue;
     const readable = fn.readable;
+    const positionals = fn.params.map(positionalOf);
+    // every positional optional for yargs: the arity is checked here, with a one-line message and the usage
+    const signature = positionals.map(({ name, variadic }) => `[${name}${variadic ? '..' : ''}]`).join(' ');
     parser.command(
-      `${readable} [args..]`,
-      `${fn.describe} (Kazoo: ${fn.name}; args: ${fn.params.join(' ') || 'none'})`,
-      (command) =>
-        command
-          .positional('args', { type: 'string', array: true, describe: fn.params.join(' ') })
-          .option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' }),
+      `${readable}${signature === '' ? '' : ` ${signature}`}`,
+      `${fn.describe} (Kazoo: ${fn.name})`,
+      (command) => {
+        for (const { name, variadic } of positionals) command.positional(name, { type: 'string', array: variadic });
+        return command.option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' });
+      },
       async (argv) => {
-        const args = ((argv.args as unknown[] | undefined) ?? []).map(String);
+        const values = argv as unknown as Record<string, unknown>;
+        const args = positionals.flatMap(({ name }) => {
+          const value = values[name];
+          if (value === undefined) return [];
+          return Array.isArray(value) ? value.map(String) : [String(value)];
+        });
         await runMaintenance(fn, args, { couch: argv.couch, json: argv.json === true, command: `knm ${readable}` });
       },
     );
