@@ -71,6 +71,25 @@ describe('cli: operators (sup, maintenance, hunt, import, export, status)', func
     expect(badType.stderr).to.match(/TYPE must be managed or inum/);
   });
 
+  it("prints Kazoo's feature permission lines; an unknown feature lists the known ones and exits 1", async () => {
+    const known = await knm(['sup', 'kazoo_number_manager_maintenance', 'add_allowed_feature_on_number', 'prepend', '+15551255693'], fixture.server.url);
+    expect(known.status, known.stderr).to.equal(0);
+    expect(known.stdout).to.equal('Feature permissions on +15551255693:\n\tFeatures allowed: prepend\n\tFeatures denied: \n');
+    const unknown = await knm(['add-allowed-feature-on-number', 'teleport', '+15551255693'], fixture.server.url);
+    expect(unknown.status).to.equal(1);
+    expect(unknown.stdout.split('\n')[0]).to.equal("Feature 'teleport' is not a known feature.");
+    expect(unknown.stdout).to.contain('Known features:\n\tcarrier_name, cnam, e911, failover');
+  });
+
+  it('completes a pending port on --inbound', async () => {
+    const result = await knm(['hunt', '+14252151008', '--inbound', '--json'], fixture.server.url);
+    expect(result.status, result.stderr).to.equal(0);
+    const answer = JSON.parse(result.stdout);
+    expect(answer).to.include({ pending_port: true });
+    expect(answer.port_in_transition.kind).to.equal('updated');
+    expect(await fixture.store.get('numbers/+1425', '+14252151008')).to.include({ pvt_state: 'in_service', pvt_ported_in: true });
+  });
+
   it('hunts: JSON props and exit 0; a refusal exits 1 with its error', async () => {
     const found = await knm(['hunt', '+15551233322', '--json'], fixture.server.url);
     expect(found.status, found.stderr).to.equal(0);

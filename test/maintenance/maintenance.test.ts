@@ -185,9 +185,18 @@ describe('maintenance over the fixture store', function () {
     expect(fixedUsedBy(doc, 'trunkstore')).to.equal(undefined);
     expect(fixedUsedBy(doc, 'both')).to.equal(undefined);
     expect(fixedUsedBy(doc, undefined)).to.deep.equal({ _id: '+15551233322' });
-    return fixAppsForNumberDbs(fixture.store, { numberDbs: ['numbers/+1555'] }).then((report) => {
-      expect(report.fixed).to.equal(0);
-      expect(report.failures.map((failure) => failure.db)).to.include(accountDbName(RESELLER));
-    });
+    const missingViews = await fixAppsForNumberDbs(fixture.store, { numberDbs: ['numbers/+1555'] });
+    expect(missingViews.fixed).to.equal(0);
+    expect(missingViews.failures.map((failure) => failure.db)).to.include(accountDbName(RESELLER));
+
+    // the holder's applications: +15551233322 is in a trunkstore, nowhere in callflows
+    const resellerDb = accountDbName(RESELLER);
+    await fixture.store.createDb(resellerDb);
+    await fixture.store.put(resellerDb, { _id: '_design/callflows', views: { listing_by_number: { map: 'function(doc) { if (doc.pvt_type == "callflow") doc.numbers.forEach(function (n) { emit(n, null); }); }' } } });
+    await fixture.store.put(resellerDb, { _id: '_design/trunkstore', views: { lookup_did: { map: 'function(doc) { if (doc.pvt_type == "sys_info") doc.dids.forEach(function (n) { emit(n, null); }); }' } } });
+    await fixture.store.put(resellerDb, { _id: 'trunk', pvt_type: 'sys_info', dids: ['+15551233322'] });
+    const fixed = await fixAppsForNumberDbs(fixture.store, { numberDbs: ['numbers/+1555'], accounts: [RESELLER] });
+    expect(fixed).to.deep.include({ fixed: 1, failures: [] });
+    expect((await fixture.store.get('numbers/+1555', '+15551233322')).pvt_used_by).to.equal('trunkstore');
   });
 });
