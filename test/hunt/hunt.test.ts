@@ -88,10 +88,7 @@ describe('hunt: lookup_account over the fixture store', function () {
   });
 
   it('falls back to an active port request for a number without a document, unless fetch_account_from_ports is off', async () => {
-    // Kazoo's port_in_numbers map assigns an undeclared `i`, which the embedded server's view engine refuses (it emits
-    // nothing), so the port request is answered here as that view answers it on CouchDB for the fixture request.
-    const ports: HuntSource = { ...source, portRequestAccount: async (number) => (number === '+19042471591' ? RESELLER : undefined) };
-    index = new HuntIndex({ source: ports, rules, config });
+    // the fixture port request (submitted, account 2) lists +19042471591 in Kazoo's port_requests/port_in_numbers
     expect(ok(await index.lookup('+19042471591'))).to.deep.equal({
       account_id: RESELLER,
       number: '+19042471591',
@@ -100,7 +97,7 @@ describe('hunt: lookup_account over the fixture store', function () {
       inbound_cnam: false,
       force_outbound: true,
     });
-    const noPorts = new HuntIndex({ source: ports, rules, config: { ...config, fetch_account_from_ports: false } });
+    const noPorts = new HuntIndex({ source, rules, config: { ...config, fetch_account_from_ports: false } });
     expect(refusal(await noPorts.lookup('+19042471591'))).to.include({ error: 'not_found' });
   });
 
@@ -170,6 +167,7 @@ describe('hunt: lookup_account over the fixture store', function () {
     const stored = await fixture.store.get(toDbName('+14252151007')!, '+14252151007');
     expect(stored).to.include({ pvt_state: 'in_service', pvt_ported_in: true });
     expect(stored.portin_reason).to.be.a('string');
+    expect(await storeHuntSource(fixture.store).portRequestAccount('+19042471591')).to.equal(RESELLER);
     const portAnswer = { ok: true as const, accountId: RESELLER, props: { account_id: RESELLER, number: '+19042471591', pending_port: true, local: true, inbound_cnam: false, force_outbound: true } };
     const viaRequest = await transitionPortInOnFirstCall(service, portAnswer, async () => true);
     expect(viaRequest).to.deep.equal({ kind: 'port_request', accountId: RESELLER });

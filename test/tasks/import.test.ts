@@ -62,9 +62,10 @@ describe('tasks: number_management actions over the embedded store', function ()
       '+14158867904,,,Bob,,,',
       '+15551239876,,,,,,true',
       '+14158867900,,,,,,',
+      '+19042471591,,,,,,',
     ].join('\n');
     const { report, results } = await runImport(taskContext(environment(fixture), 'system', true), 'import', csv);
-    expect(report.rows).to.equal(7);
+    expect(report.rows).to.equal(8);
     expect(report.succeeded).to.equal(2);
     // e911 on a knm_local number is an external feature its reseller may not have (providers' gate, 403)
     expect(results.map((row) => [row.e164, row.state, row.error])).to.deep.equal([
@@ -75,6 +76,7 @@ describe('tasks: number_management actions over the embedded store', function ()
       ['+14158867904', '', 'requestor is unauthorized to perform operation'],
       ['+15551239876', 'in_service', ''],
       ['+14158867900', '', 'number +14158867900 already exists'],
+      ['+19042471591', '', 'number +19042471591 is porting'],
     ]);
     expect(results[0]).to.include({ account_id: RESELLER, carrier_module: 'knm_local', ported_in: 'false', account_name: 'Sub Account' });
     expect(results[5]).to.include({ ported_in: 'true' });
@@ -84,7 +86,7 @@ describe('tasks: number_management actions over the embedded store', function ()
     expect(stored.prepend).to.deep.equal({ enabled: true, name: 'Sales' });
     const copy = await fixture.store.get(accountDbName(RESELLER), '+14158867900');
     expect(copy).to.include({ pvt_state: 'in_service' });
-    expect(report.failed.map((failure) => failure.line)).to.deep.equal([3, 4, 5, 6, 8]);
+    expect(report.failed.map((failure) => failure.line)).to.deep.equal([3, 4, 5, 6, 8, 9]);
   });
 
   it('honours carrier_module and state only for super-duper admins', async () => {
