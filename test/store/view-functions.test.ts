@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/store/embedded';
 import { fromKazooViewFile } from '../../src/store/design-docs';
+import { ViewFunctions } from '../../src/store/embedded/view-functions';
 import { FIXTURES_DIR, REPO_ROOT } from '../helpers/fixtures';
 import { dbPath, http } from './embedded-http';
 
@@ -187,5 +188,24 @@ describe('embedded server: view functions run as CouchDB runs them', function ()
     expect(broken.status).to.equal(400);
     expect(broken.body.error).to.equal('compilation_error');
     expect((await view(db, 'fine')).body.rows).to.deep.equal([{ id: 'x', key: 'x', value: null }]);
+  });
+});
+
+describe('view functions: compiled sources kept', function () {
+  it('keeps the most recently used sources compiled and compiles an evicted one again', function () {
+    const functions = new ViewFunctions({ log: () => undefined, maxCompiled: 2 });
+    const rows: unknown[] = [];
+    const emit = (key: unknown, value: unknown) => rows.push([key, value]);
+    const sources = ['a', 'b', 'c'].map((name) => `function(doc) { emit('${name}', doc.n); }`);
+    functions.map(sources[0], emit)({ n: 1 });
+    functions.map(sources[1], emit)({ n: 2 });
+    functions.map(sources[0], emit)({ n: 3 });
+    expect(functions.compilations).to.equal(2);
+    functions.map(sources[2], emit)({ n: 4 }); // evicts b, the least recently used
+    functions.map(sources[0], emit)({ n: 5 });
+    expect(functions.compilations).to.equal(3);
+    functions.map(sources[1], emit)({ n: 6 });
+    expect(functions.compilations).to.equal(4);
+    expect(rows).to.deep.equal([['a', 1], ['b', 2], ['a', 3], ['c', 4], ['a', 5], ['b', 6]]);
   });
 });

@@ -109,7 +109,7 @@ export class ViewFunctions {
   compilations = 0;
 
   constructor(private readonly options: ViewFunctionsOptions) {
-    this.maxCompiled = options.maxCompiled ?? 1000;
+    this.maxCompiled = options.maxCompiled ?? 200;
   }
 
   /** The map function of `source`, whose rows go to `emit`; a document it throws on gets no rows. */
