@@ -11,7 +11,7 @@
  * its first change is read. The store going away is waited out with backoff and reading resumes from the
  * checkpoint. `stop()` lets each database finish and checkpoint the batch in hand.
  */
-import { defer, exhaustMap, mergeMap, Subject, timer, type Subscription } from 'rxjs';
+import { defer, exhaustMap, interval, mergeMap, Subject, timer, type Subscription } from 'rxjs';
 import type { Carrier } from '../carriers/carrier';
 import { carrierFor } from '../carriers/registry';
 import { isNumberDbName } from '../numbers/db-names';
@@ -232,6 +232,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   }))).subscribe();
   let purgeTimer: Subscription | undefined;
 
+  // Checkpoints that a quiet database kept back (state-store.ts) reach the store within a few seconds.
+  const flushing = interval(2_000)
+    .pipe(exhaustMap(() => defer(() => state.flush().catch((error: unknown) => logger.log('warn', 'checkpoint_flush_failed', { error })))))
+    .subscribe();
+
   const watching = watchDatabases(
     store,
     {
@@ -254,6 +259,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   );
 
   async function purgeRound(): Promise<void> {
+    // Catching up comes first: a purge builds and reads views, which costs the store what the feeds need.
+    await Promise.race([idle(), sleep(options.purgeIntervalMs ?? 3_600_000)]);
     for (const db of [...followed]) {
       if (stopping || aborted || !prepared.has(db)) continue;
       try {
@@ -295,6 +302,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       purgeSubscription.unsubscribe();
       await idle();
       following.unsubscribe();
+      flushing.unsubscribe();
+      await state.flush();
       // The last _db_updates longpoll ends on its own within its timeout; nothing waits for it.
       void watching;
       logger.log('info', 'pipeline_stopped', {});
@@ -303,6 +312,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       aborted = true;
       purgeTimer?.unsubscribe();
       purgeSubscription.unsubscribe();
+      flushing.unsubscribe();
       await idle();
       following.unsubscribe();
     },

@@ -131,7 +131,8 @@ async function act(context: ReactionContext, db: string, record: NumberRecord, s
   }
   if (first?.kind === 'release') {
     const written = await releaseNumber(context, db, record, once);
-    if (written === undefined) return undefined;
+    // Removed: what was seen stays until the deletion comes through the feed and its features are told gone.
+    if (written === undefined) return seen;
     return rememberNumber(written, written.rev ?? rev, seen?.features ?? {});
   }
   await runNotices(context, { db, id: record.number, doc: null }, actions, record);

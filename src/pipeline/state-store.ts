@@ -9,8 +9,14 @@
  * documents are written one request each. The scale-out work moves checkpoints into leases; it replaces this
  * module behind the `PipelineStateStore` interface.
  *
- * Documents: `checkpoint:<db>` `{since}` and `seen:<db>:<number>` `{state, rev, features}` (deleted when the
- * number stops mattering).
+ * Documents: `checkpoint:<db>` `{since}` and `seen:<db>:<number>` `{db, state, rev, features}` (deleted when
+ * the number stops mattering), and `_design/knm_pipeline` whose view lists the remembered numbers per database.
+ *
+ * What it costs the store, since the store is what limits throughput: the ids of a database's remembered
+ * numbers are read once (from the view) and kept in memory, so a batch asks for the few that have a record
+ * instead of all of its ids; the checkpoint is kept in memory too, and a batch that changes no remembered
+ * number writes it at most once per `checkpointEveryMs` (and on `flush`). A crash then re-reads at most
+ * that much of the feed, which level-triggered reconciliation makes harmless.
  */
 import { isJsonObject } from '../documents/json';
 import { isNumberState } from '../documents/types';
@@ -29,16 +35,66 @@ export interface PipelineStateStore {
   seen(db: string, numbers: readonly string[]): Promise<Map<string, SeenNumber>>;
   /** Saves the checkpoint and the remembered numbers together (undefined forgets a number). */
   commit(db: string, since: Seq, seen: ReadonlyMap<string, SeenNumber | undefined>): Promise<void>;
+  /** Writes every checkpoint kept back by `commit`. */
+  flush(): Promise<void>;
   /** The database was deleted: read it from the beginning if it comes back. */
   forgetDb(db: string): Promise<void>;
 }
 
 const COMMIT_ATTEMPTS = 5;
+const DESIGN_DOC = {
+  _id: '_design/knm_pipeline',
+  language: 'javascript',
+  views: { seen_by_db: { map: "function (doc) { if (doc._id.indexOf('seen:') === 0) emit(doc.db, null); }" } },
+};
 
-export async function couchStateStore(store: Store, db: string = PIPELINE_DB): Promise<PipelineStateStore> {
+export interface StateStoreOptions {
+  /** Least time between two writes of a checkpoint that nothing else comes with (default 1,000 ms). */
+  readonly checkpointEveryMs?: number;
+}
+
+export async function couchStateStore(store: Store, db: string = PIPELINE_DB, options: StateStoreOptions = {}): Promise<PipelineStateStore> {
   await store.createDb(db);
+  if ((await store.getOrNull(db, DESIGN_DOC._id)) === null) {
+    await store.put(db, DESIGN_DOC).catch((error: unknown) => {
+      if (!(error instanceof KnmError && error.error === 'conflict')) throw error;
+    });
+  }
+  const checkpointEveryMs = options.checkpointEveryMs ?? 1_000;
   /** Revisions of this store's documents as last read or written, so a commit needs no read first. */
   const revs = new Map<string, string>();
+  /** Per number database: its checkpoint as this process knows it, when it was last written, and whether it is behind. */
+  const checkpoints = new Map<string, { since: Seq | undefined; writtenAt: number; unsaved: boolean }>();
+  /** Per number database: the numbers that have a record. */
+  const remembered = new Map<string, Set<string>>();
+
+  async function rememberedOf(numberDb: string): Promise<Set<string>> {
+    let ids = remembered.get(numberDb);
+    if (ids === undefined) {
+      const rows = await store.view<string, null>(db, 'knm_pipeline', 'seen_by_db', { key: numberDb });
+      ids = new Set(rows.rows.map((row) => (row.id ?? '').slice(seenId(numberDb, '').length)));
+      remembered.set(numberDb, ids);
+    }
+    return ids;
+  }
+
+  async function writeDocs(numberDb: string, docs: CouchDoc[]): Promise<void> {
+    let pending = docs;
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      const results = await store.bulkDocs(db, pending);
+      const conflicted: string[] = [];
+      results.forEach((result) => {
+        if (result.ok) revs.set(result.id, result.rev);
+        else if (result.error === 'conflict') conflicted.push(result.id);
+        else throw new KnmError('unspecified_fault', 500, `cannot save pipeline state ${result.id} in ${db}: ${result.error}`, { cause: result.reason, hint: `check the ${db} database` });
+      });
+      if (conflicted.length === 0) return;
+      // Someone (an earlier run of this worker) wrote these since they were read: take the newest revision, write ours over it.
+      if (attempt >= COMMIT_ATTEMPTS) throw new KnmError('conflict', 409, `pipeline state of ${numberDb} kept conflicting`, { cause: conflicted.join(', ') });
+      await refreshRevs(conflicted);
+      pending = pending.filter((doc) => conflicted.includes(doc._id)).map((doc) => withRev(doc)).filter((doc) => !(doc._deleted === true && doc._rev === undefined));
+    }
+  }
   const checkpointId = (numberDb: string): string => `checkpoint:${numberDb}`;
   const seenId = (numberDb: string, number: string): string => `seen:${numberDb}:${number}`;
 
@@ -51,19 +107,22 @@ export async function couchStateStore(store: Store, db: string = PIPELINE_DB): P
 
   return {
     async checkpoint(numberDb) {
+      const known = checkpoints.get(numberDb);
+      if (known !== undefined) return known.since;
       const doc = await store.getOrNull(db, checkpointId(numberDb));
-      if (doc === null) {
-        revs.delete(checkpointId(numberDb));
-        return undefined;
-      }
-      revs.set(doc._id, doc._rev);
-      return typeof doc.since === 'string' ? doc.since : undefined;
+      if (doc !== null) revs.set(doc._id, doc._rev);
+      else revs.delete(checkpointId(numberDb));
+      const since = doc !== null && typeof doc.since === 'string' ? doc.since : undefined;
+      checkpoints.set(numberDb, { since, writtenAt: 0, unsaved: false });
+      return since;
     },
 
     async seen(numberDb, numbers) {
       const found = new Map<string, SeenNumber>();
-      if (numbers.length === 0) return found;
-      const rows = await store.getMany(db, numbers.map((number) => seenId(numberDb, number)));
+      const ids = await rememberedOf(numberDb);
+      const wanted = numbers.filter((number) => ids.has(number));
+      if (wanted.length === 0) return found;
+      const rows = await store.getMany(db, wanted.map((number) => seenId(numberDb, number)));
       rows.forEach((row, index) => {
         if (!row.ok) {
           revs.delete(row.id);
@@ -71,37 +130,49 @@ export async function couchStateStore(store: Store, db: string = PIPELINE_DB): P
         }
         revs.set(row.id, row.doc._rev);
         const seen = asSeen(row.doc);
-        if (seen !== undefined) found.set(numbers[index], seen);
+        if (seen !== undefined) found.set(wanted[index], seen);
       });
       return found;
     },
 
     async commit(numberDb, since, seen) {
-      const docs: CouchDoc[] = [withRev({ _id: checkpointId(numberDb), since })];
+      const ids = await rememberedOf(numberDb);
+      const docs: CouchDoc[] = [];
       for (const [number, entry] of seen) {
         const id = seenId(numberDb, number);
-        if (entry !== undefined) docs.push(withRev({ _id: id, state: entry.state ?? null, rev: entry.rev, features: entry.features as CouchDoc['features'] }));
+        if (entry !== undefined) docs.push(withRev({ _id: id, db: numberDb, state: entry.state ?? null, rev: entry.rev, features: entry.features as CouchDoc['features'] }));
         else if (revs.has(id)) docs.push(withRev({ _id: id, _deleted: true }));
       }
-      let pending = docs;
-      for (let attempt = 1; pending.length > 0; attempt += 1) {
-        const results = await store.bulkDocs(db, pending);
-        const conflicted: string[] = [];
-        results.forEach((result) => {
-          if (result.ok) revs.set(result.id, result.rev);
-          else if (result.error === 'conflict') conflicted.push(result.id);
-          else throw new KnmError('unspecified_fault', 500, `cannot save pipeline state ${result.id} in ${db}: ${result.error}`, { cause: result.reason, hint: `check the ${db} database` });
-        });
-        if (conflicted.length === 0) return;
-        // Someone (an earlier run of this worker) wrote these since they were read: take the newest revision, write ours over it.
-        if (attempt >= COMMIT_ATTEMPTS) throw new KnmError('conflict', 409, `pipeline state of ${numberDb} kept conflicting`, { cause: conflicted.join(', ') });
-        await refreshRevs(conflicted);
-        pending = pending.filter((doc) => conflicted.includes(doc._id)).map((doc) => withRev(doc)).filter((doc) => !(doc._deleted === true && doc._rev === undefined));
+      const checkpoint = checkpoints.get(numberDb) ?? { since: undefined, writtenAt: 0, unsaved: false };
+      checkpoints.set(numberDb, checkpoint);
+      checkpoint.since = since;
+      const now = Date.now();
+      if (docs.length === 0 && now - checkpoint.writtenAt < checkpointEveryMs) {
+        checkpoint.unsaved = true;
+        return;
+      }
+      docs.unshift(withRev({ _id: checkpointId(numberDb), since }));
+      await writeDocs(numberDb, docs);
+      checkpoint.writtenAt = now;
+      checkpoint.unsaved = false;
+      for (const [number, entry] of seen) {
+        if (entry !== undefined) ids.add(number);
+        else ids.delete(number);
+      }
+    },
+
+    async flush() {
+      for (const [numberDb, checkpoint] of checkpoints) {
+        if (!checkpoint.unsaved || checkpoint.since === undefined) continue;
+        await writeDocs(numberDb, [withRev({ _id: checkpointId(numberDb), since: checkpoint.since })]);
+        checkpoint.writtenAt = Date.now();
+        checkpoint.unsaved = false;
       }
     },
 
     async forgetDb(numberDb) {
       const id = checkpointId(numberDb);
+      checkpoints.delete(numberDb);
       const current = await store.getOrNull(db, id);
       if (current !== null) await store.remove(db, id, current._rev);
       revs.delete(id);
