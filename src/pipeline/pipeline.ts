@@ -10,6 +10,10 @@
  * database is never read by two batches at once. A new number database gets knm's design documents before
  * its first change is read. The store going away is waited out with backoff and reading resumes from the
  * checkpoint. `stop()` lets each database finish and checkpoint the batch in hand.
+ *
+ * With `leases`, this is one of several workers: it reads only the databases it holds a lease on (leases/),
+ * from the checkpoint that came with the lease; a database whose lease is lost or given up is not read again
+ * once the batch in hand is done.
  */
 import { defer, exhaustMap, interval, mergeMap, Subject, timer, type Subscription } from 'rxjs';
 import type { Carrier } from '../carriers/carrier';
@@ -24,6 +28,8 @@ import { systemClock, type Clock } from '../time';
 import { readPipelineConfig, SYSTEM_CONFIG_DB, type PipelineConfig } from './config';
 import { backoffMs, sleep, watchDatabases, type DatabaseEvent } from './databases';
 import { drainDb, isStoreOutage, type FollowerContext } from './follower';
+import type { Leases } from './leases/leases';
+import { leasedStateStore } from './leases/state';
 import { silentLogger, type Logger } from './log';
 import { PipelineMetrics } from './metrics';
 import { purgeDb } from './purge';
@@ -40,6 +46,8 @@ export interface PipelineOptions {
   readonly providers?: (module: string) => FeatureProvider | undefined;
   /** Where checkpoints and last-seen numbers are kept (default: the `knm_pipeline` database). */
   readonly state?: PipelineStateStore;
+  /** Shares the number databases with other workers; without it this pipeline reads them all. */
+  readonly leases?: Leases;
   readonly designDocs?: DesignDocLibrary;
   /** Changes per batch (default 500). */
   readonly batchSize?: number;
@@ -91,7 +99,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const metrics = options.metrics ?? new PipelineMetrics();
   const maxBackoffMs = options.maxBackoffMs ?? 5_000;
   const designDocs = options.designDocs ?? (await loadDesignDocs());
-  const state = options.state ?? (await couchStateStore(store));
+  const leases = options.leases;
+  const openState = (): Promise<PipelineStateStore> => (options.state !== undefined ? Promise.resolve(options.state) : couchStateStore(store));
+  const leasedState = leases !== undefined ? leasedStateStore(leases, openState) : undefined;
+  const state = leasedState ?? (await openState());
+  const mayRead = (db: string): boolean => leases === undefined || leases.holds(db);
   let config: PipelineConfig = await readPipelineConfig(store, (problem) => logger.log('warn', 'config_problem', { problem }));
 
   let stopping = false;
@@ -130,7 +142,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     .subscribe({ error: (error: unknown) => logger.log('error', 'pipeline_failed', { error }) });
 
   function wake(db: string): void {
-    if (stopping) return;
+    if (stopping || !mayRead(db)) return;
     if (!pendingSince.has(db)) pendingSince.set(db, Date.now());
     if (busy.has(db)) {
       again.add(db);
@@ -151,7 +163,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         await readWithBackoff(db);
         if (!again.has(db)) pendingSince.delete(db);
         else pendingSince.set(db, startedAt);
-      } while (again.has(db) && !stopping && !aborted);
+      } while (again.has(db) && !stopping && !aborted && mayRead(db));
     } finally {
       busy.delete(db);
       metrics.lagSeconds(db, 0);
@@ -160,7 +172,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   }
 
   async function readWithBackoff(db: string): Promise<void> {
-    for (let failures = 0; !stopping && !aborted; ) {
+    for (let failures = 0; !stopping && !aborted && mayRead(db); ) {
       try {
         if (!prepared.has(db)) {
           // A database created behind knm's back gets knm's design documents before its first change is read.
@@ -171,7 +183,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
             logger.log('info', 'design_docs_deployed', { db, written: deployed.written });
           }
         }
-        const drained = await drainDb(context, db);
+        // A lease lost or given up ends the reading after the batch in hand, as a stop does.
+        const drained = await drainDb(leases === undefined ? context : { ...context, stopping: () => stopping || !leases.holds(db) }, db);
         storeReachable = true;
         if (drained.changes > 0) logger.log('debug', 'drained', { db, ...drained });
         return;
@@ -262,7 +275,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     // Catching up comes first: a purge builds and reads views, which costs the store what the feeds need.
     await Promise.race([idle(), sleep(options.purgeIntervalMs ?? 3_600_000)]);
     for (const db of [...followed]) {
-      if (stopping || aborted || !prepared.has(db)) continue;
+      if (stopping || aborted || !prepared.has(db) || !mayRead(db)) continue;
       try {
         await purgeDb({ store, config: () => config, now: clock(), metrics, logger }, db);
       } catch (error) {
@@ -278,7 +291,16 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     return new Promise((resolve) => idleWaiters.push(resolve));
   }
 
-  logger.log('info', 'pipeline_started', { store: store.url });
+  leases?.start({
+    dbs: () => [...followed],
+    busy: (db) => busy.has(db),
+    gained(db) {
+      leasedState?.regained(db);
+      wake(db);
+    },
+  });
+
+  logger.log('info', 'pipeline_started', { store: store.url, ...(leases !== undefined ? { worker: leases.workerId } : {}) });
 
   return {
     metrics,
@@ -304,12 +326,15 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       following.unsubscribe();
       flushing.unsubscribe();
       await state.flush();
+      // Hands every database over with its checkpoint: the other workers take over at once.
+      await leases?.stop();
       // The last _db_updates longpoll ends on its own within its timeout; nothing waits for it.
       void watching;
       logger.log('info', 'pipeline_stopped', {});
     },
     async kill() {
       aborted = true;
+      leases?.kill();
       purgeTimer?.unsubscribe();
       purgeSubscription.unsubscribe();
       flushing.unsubscribe();

@@ -1,11 +1,24 @@
 /**
  * The pipeline and its operator endpoint as `knm start` services (src/cli/start-services.ts). Settings from
  * the environment: KNM_PURGE_INTERVAL_S (default 3600), KNM_HTTP_PORT (default 9184, loopback), KNM_LOG
- * (error, warn — the default —, info, debug).
+ * (error, warn — the default —, info, debug), KNM_LEASE_S (lease period, default 15, decimals allowed) and
+ * KNM_WORKER_ID (default host-pid-random; a fixed id lets a restarted worker take its leases straight back).
+ * Every worker shares the number databases with the others through leases (leases/leases.ts); alone, it
+ * holds them all.
+ *
+ * KNM_TEST_CARRIERS, for tests only and honoured only when set: a module whose `carrierFor(module)` answers
+ * before the carrier registry (test/helpers/shared-counting-carrier.ts).
  */
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import type { Carrier } from '../carriers/carrier';
+import { carrierFor } from '../carriers/registry';
 import { startOperatorEndpoint, DEFAULT_HTTP_PORT } from '../http/server';
 import { KnmError } from '../errors';
 import type { StartService } from '../cli/start-services';
+import { openLeases } from './leases/leases';
 import { jsonLogger, logLevelFrom } from './log';
 import { startPipeline, type Pipeline } from './pipeline';
 
@@ -16,9 +29,20 @@ export const pipelineService: StartService = {
   name: 'changes pipeline',
   async start({ store, env, log }) {
     const purgeIntervalS = positiveInteger(env, 'KNM_PURGE_INTERVAL_S', 3600);
-    const pipeline = await startPipeline({ store, logger: jsonLogger(logLevelFrom(env.KNM_LOG)), purgeIntervalMs: purgeIntervalS * 1000 });
+    const leaseS = positiveSeconds(env, 'KNM_LEASE_S', 15);
+    const workerId = env.KNM_WORKER_ID !== undefined && env.KNM_WORKER_ID.trim() !== '' ? env.KNM_WORKER_ID.trim() : `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const logger = jsonLogger(logLevelFrom(env.KNM_LOG));
+    const leases = await openLeases({ store, workerId, host: os.hostname(), pid: process.pid, leaseMs: Math.round(leaseS * 1000), logger });
+    const carriers = testCarriers(env);
+    const pipeline = await startPipeline({
+      store,
+      logger,
+      purgeIntervalMs: purgeIntervalS * 1000,
+      leases,
+      ...(carriers !== undefined ? { carriers: (module: string) => carriers(module) ?? carrierFor(module) } : {}),
+    });
     running = pipeline;
-    log(`changes pipeline following the number databases (purge every ${purgeIntervalS} s)`);
+    log(`changes pipeline: worker ${workerId} sharing the number databases through leases of ${leaseS} s (purge every ${purgeIntervalS} s)`);
     return {
       async stop() {
         await pipeline.stop();
@@ -47,6 +71,27 @@ export const operatorEndpointService: StartService = {
     return { stop: () => endpoint.close() };
   },
 };
+
+function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0.3) {
+    throw new KnmError('bad_config', 400, `${name} must be a number of seconds of at least 0.3, not "${raw}"`, { hint: `unset ${name} to use ${fallback}` });
+  }
+  return value;
+}
+
+function testCarriers(env: NodeJS.ProcessEnv): ((module: string) => Carrier | undefined) | undefined {
+  const file = env.KNM_TEST_CARRIERS;
+  if (file === undefined || file.trim() === '') return undefined;
+  // require, not import(): under tsx a test module in TypeScript loads through the CommonJS hook only.
+  const loaded = createRequire(__filename)(path.resolve(file)) as { carrierFor?: unknown };
+  if (typeof loaded.carrierFor !== 'function') {
+    throw new KnmError('bad_config', 400, `KNM_TEST_CARRIERS=${file} exports no carrierFor(module)`, { hint: 'unset KNM_TEST_CARRIERS (it is for tests only)' });
+  }
+  return loaded.carrierFor as (module: string) => Carrier | undefined;
+}
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, zeroAllowed = false): number {
   const raw = env[name];
