@@ -2,8 +2,11 @@
  * `knm status`: how many numbers each number database holds, per state (knm's `state_counts` view) and per carrier
  * module (Kazoo's `numbers/module_name`, as carrier_module_usage reads it), and the sums over all of them. Reduce
  * queries only: no document is read. When the changes pipeline has run, its lag: for each database, the changes
- * after the pipeline's checkpoint (what it has not processed yet).
+ * after the pipeline's checkpoint (what it has not processed yet); the checkpoint of a database is the one in its
+ * lease when knm workers share the databases (`knm_workers`), and the workers section lists each worker with
+ * its heartbeat and the databases it holds.
  */
+import { readWorkersDb, WORKERS_DB, type WorkersListing } from '../pipeline/leases/leases';
 import { couchStateStore, PIPELINE_DB } from '../pipeline/state-store';
 import type { Store } from '../store/client';
 import { allNumberDbs } from './number-dbs';
@@ -26,13 +29,29 @@ export interface NumbersStatus {
   readonly pipeline: boolean;
   /** Databases whose views could not be read, with the reason. */
   readonly failures: { db: string; reason: string }[];
+  /** The workers sharing the databases (absent when no worker ever ran against this store). */
+  readonly workers?: WorkerStatus[];
+  /** Number databases no live worker holds a lease on. */
+  readonly unleased?: string[];
+}
+
+export interface WorkerStatus {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  /** ISO time of its last heartbeat. */
+  readonly lastSeen: string;
+  /** Its heartbeat has not run out. */
+  readonly alive: boolean;
+  readonly leases: { db: string; lagChanges?: number }[];
 }
 
 export async function numbersStatus(store: Store, progress?: (done: number, total: number) => void): Promise<NumbersStatus> {
   const dbs = await allNumberDbs(store);
   const databases: DbCounts[] = [];
   const failures: NumbersStatus['failures'] = [];
-  const lag = (await store.dbExists(PIPELINE_DB)) ? await pipelineLag(store) : undefined;
+  const listing = (await store.dbExists(WORKERS_DB)) ? await readWorkersDb(store) : undefined;
+  const lag = listing !== undefined || (await store.dbExists(PIPELINE_DB)) ? await pipelineLag(store, listing) : undefined;
   for (const [at, db] of dbs.entries()) {
     try {
       const counts = await countsOf(store, db);
@@ -49,14 +68,34 @@ export async function numbersStatus(store: Store, progress?: (done: number, tota
     add(totals.modules, counts.modules);
     if (totals.lagChanges !== undefined) totals.lagChanges += counts.lagChanges ?? 0;
   }
-  return { databases, totals, pipeline: lag !== undefined, failures };
+  const status = { databases, totals, pipeline: lag !== undefined, failures };
+  return listing === undefined ? status : { ...status, ...workersOf(listing, databases, dbs, Date.now()) };
+}
+
+function workersOf(listing: WorkersListing, databases: readonly DbCounts[], dbs: readonly string[], now: number): Pick<NumbersStatus, 'workers' | 'unleased'> {
+  const lagOf = new Map(databases.map((counts) => [counts.db, counts.lagChanges]));
+  const workers = [...listing.workers.values()]
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .map((worker) => ({
+      id: worker.id,
+      host: worker.host,
+      pid: worker.pid,
+      lastSeen: new Date(worker.last_seen).toISOString(),
+      alive: worker.expires > now,
+      leases: [...listing.leases.values()]
+        .filter((lease) => lease.owner === worker.id && lease.expires > now)
+        .map((lease) => ({ db: lease.db, ...(lagOf.get(lease.db) !== undefined ? { lagChanges: lagOf.get(lease.db) } : {}) }))
+        .sort((a, b) => (a.db < b.db ? -1 : 1)),
+    }));
+  const held = new Set(workers.flatMap((worker) => worker.leases.map((lease) => lease.db)));
+  return { workers, unleased: dbs.filter((db) => !held.has(db)) };
 }
 
 /** Changes after the pipeline's checkpoint of a database (all of them when it never read it): `_changes` with limit 1 and its `pending`. */
-async function pipelineLag(store: Store): Promise<(db: string) => Promise<number>> {
+async function pipelineLag(store: Store, listing: WorkersListing | undefined): Promise<(db: string) => Promise<number>> {
   const checkpoints = await couchStateStore(store);
   return async (db) => {
-    let since = (await checkpoints.checkpoint(db)) ?? '0';
+    let since = listing?.leases.get(db)?.checkpoint ?? (await checkpoints.checkpoint(db)) ?? '0';
     let count = 0;
     for (;;) {
       const batch = await store.changes(db, { since, limit: LAG_PAGE });

@@ -13,7 +13,7 @@ import type { CommandRegistration } from './index';
 export const registerStatus: CommandRegistration = (parser: Argv) =>
   parser.command(
     'status',
-    'numbers per state and per carrier module, per number database and in total; the pipeline lag',
+    'numbers per state and per carrier module, per number database and in total; the pipeline lag; the workers and their leases',
     (command) => command.option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' }),
     async (argv) => {
       const store = connectStore(resolveStoreUrl({ env: process.env, couchOption: argv.couch }));
@@ -26,6 +26,12 @@ export const registerStatus: CommandRegistration = (parser: Argv) =>
         ...status.databases.map((counts) => countsLine(counts.db, counts)),
         countsLine('total', status.totals),
         ...(status.pipeline ? [] : ['pipeline: no checkpoints (knm start has not run against this store): lag unknown']),
+        ...(status.workers ?? []).map(
+          (worker) =>
+            `worker ${worker.id} (${worker.host} pid ${worker.pid}): ${worker.alive ? 'alive' : 'gone'}, last seen ${worker.lastSeen}, ${worker.leases.length} leases` +
+            (worker.leases.length > 0 ? `: ${worker.leases.map((lease) => `${lease.db}${lease.lagChanges !== undefined ? ` (lag ${lease.lagChanges})` : ''}`).join(', ')}` : ''),
+        ),
+        ...(status.unleased !== undefined && status.unleased.length > 0 ? [`not leased by a live worker: ${status.unleased.join(', ')}`] : []),
         ...status.failures.map(({ db, reason }) => `failed: ${db}: ${reason}`),
       ]);
       if (status.failures.length > 0) process.exitCode = 1;
