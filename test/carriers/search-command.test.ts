@@ -1,11 +1,9 @@
+import { runKnm as knm } from '../helpers/cli';
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { startEmbeddedServer, EmbeddedServer } from '../../src/store/embedded';
 import { connectStore, Store } from '../../src/store/client';
 import { bootstrap } from '../../src/store/bootstrap';
 import { loadDesignDocs } from '../../src/store/design-docs';
-import { REPO_ROOT } from '../helpers/fixtures';
 import { carrierFixture, MockCarrier, startMockCarrier } from './mock-server';
 
 const TOKEN = 'cli-s3cret-token';
@@ -16,18 +14,6 @@ function offered(): string[] {
   return answer.result.slice(0, answer.limit).map((entry) => entry.number_e164).sort();
 }
 
-/** Runs the CLI in a child process against the embedded store and the mock carriers. */
-function knm(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('cli: knm search', function () {
   this.timeout(60000);

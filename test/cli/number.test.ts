@@ -1,5 +1,5 @@
+import { CliResult, runKnm } from '../helpers/cli';
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedServer, EmbeddedServer } from '../../src/store/embedded';
@@ -7,25 +7,13 @@ import { connectStore, Store } from '../../src/store/client';
 import { bootstrap } from '../../src/store/bootstrap';
 import { loadDesignDocs } from '../../src/store/design-docs';
 import { toDbName } from '../../src/numbers/db-names';
-import { FIXTURES_DIR, REPO_ROOT } from '../helpers/fixtures';
+import { FIXTURES_DIR } from '../helpers/fixtures';
 import { MASTER, RESELLER } from '../helpers/kazoo-roles';
 
 const AVAILABLE = '+15551239876';
 
-/** Runs the CLI in a child process; asynchronously, since the store it talks to runs in this one. */
-function knm(args: string[], couchUrl: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, COUCH_URL: couchUrl },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+function knm(args: string[], couchUrl: string): Promise<CliResult> {
+  return runKnm(args, { COUCH_URL: couchUrl });
 }
 
 describe('cli: knm number', function () {

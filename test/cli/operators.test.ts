@@ -1,28 +1,15 @@
+import { CliResult, runKnm } from '../helpers/cli';
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseCsv } from '../../src/tasks/csv';
 import { accountDbName } from '../../src/numbers/db-names';
-import { REPO_ROOT } from '../helpers/fixtures';
 import { RESELLER } from '../helpers/kazoo-roles';
 import { FixtureStore, startFixtureStore } from '../hunt/harness';
 
-/** Runs the CLI in a child process; asynchronously, since the store it talks to runs in this one. */
-function knm(args: string[], couchUrl: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, COUCH_URL: couchUrl },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+function knm(args: string[], couchUrl: string): Promise<CliResult> {
+  return runKnm(args, { COUCH_URL: couchUrl });
 }
 
 describe('cli: operators (sup, maintenance, hunt, import, export, status)', function () {
