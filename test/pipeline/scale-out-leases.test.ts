@@ -110,6 +110,26 @@ describe('leases in knm_workers, against the embedded server', function () {
     a.kill();
   });
 
+  it('leases that lapse while a late round runs: the databases are woken once the renewal lands', async function () {
+    const a = await open('a');
+    let slowRound = false;
+    a.start({ ...hooks('a'), dbs: () => {
+      // The clock moves on in the middle of the round, as when the worker's event loop is starved.
+      if (slowRound) clock += 100;
+      slowRound = false;
+      return dbs;
+    } });
+    await a.round();
+    gained.length = 0;
+    // Held for 2/3 of the 3 s period: still held when the round starts (1.95 s), no longer 100 ms into it.
+    clock += 1_950;
+    slowRound = true;
+    await a.round();
+    expect(owned(a), 'held again after the renewal').to.have.length(9);
+    expect(gained, 'the pipeline stopped reading them during the round: woken again').to.have.length(9);
+    a.kill();
+  });
+
   it('a lease taken by someone else under MVCC is lost at the next round', async function () {
     const a = await open('a');
     a.start(hooks('a'));

@@ -121,6 +121,8 @@ export async function openLeases(options: LeaseOptions): Promise<Leases> {
 
   const started = now();
   const held = new Map<string, Held>();
+  /** Held databases the pipeline may have stopped reading (taken, or the renewal came late): woken once they are held again. */
+  const toWake = new Set<string>();
   let heartbeatRev: string | undefined;
   let hooks: LeaseHooks | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -158,7 +160,6 @@ export async function openLeases(options: LeaseOptions): Promise<Leases> {
   async function round(): Promise<void> {
     if (ended || hooks === undefined) return;
     const at = now();
-    const holdingBefore = new Set([...held.keys()].filter(holds));
     await heartbeat(at);
     const listing = await readWorkersDb(store);
 
@@ -217,13 +218,22 @@ export async function openLeases(options: LeaseOptions): Promise<Leases> {
       const lease = held.get(db);
       if (lease !== undefined) {
         lease.rev = result.rev;
+        // Lapsed at some moment since the last renewal (this round itself may have been slow): reading stopped.
+        if (now() - lease.renewed >= validMs) toWake.add(db);
         lease.renewed = at;
       } else {
+        toWake.add(db);
         held.set(db, { rev: result.rev, renewed: at, checkpoint: written.checkpoint ?? undefined, releasing: false });
         logger.log('info', 'lease_taken', { db, worker: me, checkpoint: written.checkpoint ?? null });
       }
     });
-    for (const db of held.keys()) if (holds(db) && !holdingBefore.has(db)) hooks.gained(db);
+    for (const db of toWake) {
+      if (!held.has(db)) toWake.delete(db);
+      else if (holds(db)) {
+        toWake.delete(db);
+        hooks.gained(db);
+      }
+    }
   }
 
   function schedule(): void {
