@@ -273,7 +273,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
   async function purgeRound(): Promise<void> {
     // Catching up comes first: a purge builds and reads views, which costs the store what the feeds need.
-    await Promise.race([idle(), sleep(options.purgeIntervalMs ?? 3_600_000)]);
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([idle(), new Promise<void>((resolve) => (giveUp = setTimeout(resolve, options.purgeIntervalMs ?? 3_600_000)))]);
+    clearTimeout(giveUp);
     for (const db of [...followed]) {
       if (stopping || aborted || !prepared.has(db) || !mayRead(db)) continue;
       try {

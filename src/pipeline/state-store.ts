@@ -145,14 +145,17 @@ export async function couchStateStore(store: Store, db: string = PIPELINE_DB, op
       }
       const checkpoint = checkpoints.get(numberDb) ?? { since: undefined, writtenAt: 0, unsaved: false };
       checkpoints.set(numberDb, checkpoint);
-      checkpoint.since = since;
       const now = Date.now();
       if (docs.length === 0 && now - checkpoint.writtenAt < checkpointEveryMs) {
+        checkpoint.since = since;
         checkpoint.unsaved = true;
         return;
       }
       docs.unshift(withRev({ _id: checkpointId(numberDb), since }));
+      // The checkpoint moves, in memory too, only once the remembered numbers that go with it are written:
+      // a batch read again after a failed write must find them as they were.
       await writeDocs(numberDb, docs);
+      checkpoint.since = since;
       checkpoint.writtenAt = now;
       checkpoint.unsaved = false;
       for (const [number, entry] of seen) {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { jsonLogger } from '../../src/pipeline/log';
 import { startEmbeddedServer } from '../../src/store/embedded';
+import { gregorianFromUnixMs } from '../../src/time';
 import { acquiredMarker, docUrl, eventually, fixtureDoc, http, kazooWrite, numberDb, startHarness, type Harness } from './harness';
 
 /** `count` numbers found at knm_bandwidth2 (Kazoo's discovery fixture under other ids), spread over `dbs` number databases. */
@@ -11,8 +12,9 @@ function discoveryNumbers(count: number, dbs = 3): string[] {
   return Array.from({ length: count }, (_, index) => `+1${412 + (index % dbs)}2065${String(index).padStart(3, '0')}`);
 }
 
+/** Found just now: the purge leaves it alone for discovery_expiry_d. */
 function discoveryDoc(number: string): Record<string, unknown> {
-  return { ...fixtureDoc('+14122065197'), _id: number, pvt_db_name: encodeURIComponent(numberDb(number)), pvt_assigned_to: undefined };
+  return { ...fixtureDoc('+14122065197'), _id: number, pvt_db_name: encodeURIComponent(numberDb(number)), pvt_assigned_to: undefined, pvt_modified: gregorianFromUnixMs(Date.now()) };
 }
 
 /** A Kazoo tool's bulk write: every number of a database in one `_bulk_docs`. */

@@ -30,6 +30,11 @@ describe('pipeline reactions, end to end against the embedded server', function 
     await harness.close();
   });
 
+  /** Kazoo's discovery fixture found just now (an old pvt_modified would be purged as expired). */
+  function freshDiscovery(): Record<string, unknown> {
+    return { ...fixtureDoc(DISCOVERY), pvt_modified: harness.now };
+  }
+
   /** Writes a number as Kazoo's tools would and waits until the pipeline has read it. */
   async function written(number: string, change: (doc: Record<string, unknown>) => Record<string, unknown>): Promise<string> {
     const rev = await kazooWrite(harness.server.url, number, change);
@@ -47,7 +52,7 @@ describe('pipeline reactions, end to end against the embedded server', function 
   describe('carrier acquisition', function () {
     it('buys a number that leaves discovery through its carrier exactly once and records the order on the document', async function () {
       await harness.start();
-      await written(DISCOVERY, () => fixtureDoc(DISCOVERY));
+      await written(DISCOVERY, freshDiscovery);
       const discoveryRev = (await readDoc(harness.store, DISCOVERY))?._rev;
       await kazooWrite(harness.server.url, DISCOVERY, (doc) => ({ ...doc, pvt_state: 'in_service' }));
 
@@ -73,7 +78,7 @@ describe('pipeline reactions, end to end against the embedded server', function 
     it('puts a number the carrier refuses back into discovery with the refusal on the document, and buys it when written again', async function () {
       harness.carrier.script.set(DISCOVERY, ['refuse']);
       await harness.start();
-      await written(DISCOVERY, () => fixtureDoc(DISCOVERY));
+      await written(DISCOVERY, freshDiscovery);
       await kazooWrite(harness.server.url, DISCOVERY, (doc) => ({ ...doc, pvt_state: 'reserved' }));
 
       const refused = await eventually('the refusal', async () => {
@@ -96,7 +101,7 @@ describe('pipeline reactions, end to end against the embedded server', function 
     it('retries a carrier that is unreachable, with backoff, and buys the number once it answers', async function () {
       harness.carrier.script.set(DISCOVERY, ['unavailable', 'unavailable']);
       await harness.start();
-      await written(DISCOVERY, () => fixtureDoc(DISCOVERY));
+      await written(DISCOVERY, freshDiscovery);
       await kazooWrite(harness.server.url, DISCOVERY, (doc) => ({ ...doc, pvt_state: 'in_service' }));
       const doc = await eventually('the acquisition', async () => {
         const current = await readDoc(harness.store, DISCOVERY);
@@ -273,7 +278,7 @@ describe('pipeline reactions, end to end against the embedded server', function 
       const NUMBER = '+19995550000';
       const db = numberDb(NUMBER);
       expect((await http(harness.server.url, 'PUT', `/${encodeURIComponent(db)}`)).status).to.equal(201);
-      await kazooWrite(harness.server.url, NUMBER, () => ({ ...fixtureDoc(DISCOVERY), _id: NUMBER, pvt_db_name: encodeURIComponent(db) }));
+      await kazooWrite(harness.server.url, NUMBER, () => ({ ...freshDiscovery(), _id: NUMBER, pvt_db_name: encodeURIComponent(db) }));
       await eventually('knm design documents', async () => ((await harness.store.getOrNull(db, '_design/knm')) !== null ? true : undefined));
       await written(NUMBER, (doc) => ({ ...doc, pvt_state: 'in_service' }));
       await eventually('the acquisition', async () => (acquiredMarker(await readDoc(harness.store, NUMBER)) !== undefined ? true : undefined));
