@@ -10,12 +10,13 @@
  *  - `_changes` honours timeout, cancels abandoned feeds, refuses unknown filters cleanly and rewinds an
  *    unknown `since` (changes-route.ts, seq.ts);
  *  - `_db_updates` exists (db-updates.ts);
- *  - validate_doc_update (run by express-pouchdb's pouchdb-validation: 403/401 with the reason, per
+ *  - validate_doc_update (run by validation.ts in place of express-pouchdb's pouchdb-validation: 403/401 with the reason, per
  *    document in `_bulk_docs`) sees the real database name and the security object everywhere, and
  *    `_bulk_docs` answers in input order (bulk-docs-order.ts);
  *  - reduce results are kept per database state instead of re-reduced on every query (view-cache.ts);
  *  - map and reduce functions run as CouchDB runs them: non-strict, sandboxed, compiled once per source
- *    (couch-views.ts, view-functions.ts);
+ *    (couch-views.ts, view-functions.ts), and so do validate functions, compiled once per database until a
+ *    design document changes, with `_bulk_docs` reading its old documents at once (validation.ts);
  *  - creating a database once an admin exists answers 401 instead of crashing, and a process-level guard
  *    survives anything else express-pouchdb throws (crash-guard.ts).
  */
@@ -43,6 +44,7 @@ import { readRefusal, type UserContext } from './embedded/read-access';
 import { ViewResultCache } from './embedded/view-cache';
 import { useCouchViewFunctions } from './embedded/couch-views';
 import { ViewFunctions } from './embedded/view-functions';
+import { useCachedValidation } from './embedded/validation';
 import { dbEventOf } from './embedded/write-events';
 
 export interface EmbeddedServerOptions {
@@ -61,7 +63,14 @@ export interface EmbeddedServer {
   url: string;
   port: number;
   /** Live feeds still open: the routes' own count, and PouchDB's (one 'destroyed' listener per live feed). */
-  stats(): { openFeeds: number; pouchFeeds: number; viewCache: { hits: number; misses: number }; viewFunctions: { compilations: number } };
+  stats(): {
+    openFeeds: number;
+    pouchFeeds: number;
+    viewCache: { hits: number; misses: number };
+    viewFunctions: { compilations: number };
+    /** How many times a database's set of validate functions was read and compiled (once, then after each design document write). */
+    validateSets: number;
+  };
   close(): Promise<void>;
 }
 
@@ -106,6 +115,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   const listenersBefore = snapshotListeners(sharedEvents);
   const own = trackOwnDbs(sharedEvents, Pouch);
   await pouchApp.setPouchDB(Pouch);
+  // After setPouchDB: express-pouchdb's validation daemon has just put pouchdb-validation on the class.
+  const validation = useCachedValidation(Pouch, viewFunctions);
   const ownListeners = hearOnlyOwnEvents(sharedEvents, listenersAddedSince(sharedEvents, listenersBefore), own);
   listOnlyOwnDbs(statics, (name) => (dataDir !== undefined ? fs.existsSync(path.join(dataDir, name)) : own.opened.has(name)));
   answerDbCreationFailures(statics);
@@ -194,6 +205,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
       pouchFeeds: [...(statics.__dbCacheMap?.values() ?? [])].reduce((sum, db) => sum + db.listenerCount('destroyed'), 0),
       viewCache: { hits: viewCache.hits, misses: viewCache.misses },
       viewFunctions: { compilations: viewFunctions.compilations },
+      validateSets: validation.compiledSets(),
     }),
     close() {
       closing ??= (async () => {

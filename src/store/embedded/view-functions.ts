@@ -19,6 +19,18 @@ export type Emit = (key: unknown, value: unknown) => void;
 export type MapFunction = (doc: unknown) => void;
 export type ReduceFunction = (keys: unknown, values: unknown, rereduce: boolean) => unknown;
 
+/** What a validate_doc_update refused a document with: a `throw({forbidden})`, `throw({unauthorized})`, or anything else. */
+export interface ValidateRefusal {
+  kind: 'forbidden' | 'unauthorized' | 'exception';
+  reason: unknown;
+}
+
+export interface ValidateFunction {
+  /** A copy of `value` inside the function's sandbox (the design document, its `this`), made once rather than per call. */
+  sandboxValue(value: unknown): unknown;
+  run(self: unknown, newDoc: unknown, oldDoc: unknown, userCtx: unknown, secObj: unknown): ValidateRefusal | undefined;
+}
+
 /** A function source that does not compile: CouchDB answers such a view with 400 compilation_error. */
 export class CompilationError extends Error {
   readonly status = 400;
@@ -30,6 +42,13 @@ interface SandboxRunners {
   map(fn: unknown, docJson: string): string;
   /** Runs a reduce over `[keys, values, rereduce]` given as JSON: the result as JSON, or `!` and the exception. */
   reduce(fn: unknown, argsJson: string): string;
+  /** Parses JSON into a value of the sandbox, which knm only hands back (the `this` of validate functions). */
+  parse(json: string): unknown;
+  /**
+   * Runs a validate_doc_update on `[newDoc, oldDoc, userCtx, secObj]` given as JSON, with `self` as `this`:
+   * `` when it passes, `F` or `U` and the JSON of the `forbidden` / `unauthorized` thrown, or `!` and the exception.
+   */
+  validate(fn: unknown, self: unknown, argsJson: string): string;
 }
 
 /**
@@ -87,6 +106,25 @@ const PRELUDE = `'use strict';
         return '!' + describe(error);
       }
     },
+    parse: function (json) {
+      return parse(json);
+    },
+    validate: function (fn, self, argsJson) {
+      try {
+        var args = parse(argsJson);
+        fn.call(self, args[0], args[1], args[2], args[3]);
+        return '';
+      } catch (error) {
+        try {
+          var thrown = typeof error === 'object' && error !== null ? error : {};
+          if (thrown.unauthorized !== undefined) return 'U' + json(thrown.unauthorized);
+          if (thrown.forbidden !== undefined) return 'F' + json(thrown.forbidden);
+        } catch (e) {
+          return '!' + describe(e);
+        }
+        return '!' + describe(error);
+      }
+    },
   };
 })`;
 
@@ -133,6 +171,23 @@ export class ViewFunctions {
       const answer = runners.reduce(fn, JSON.stringify([keys, values, rereduce]));
       if (answer.startsWith('!')) throw new Error(`reduce function raised ${answer.slice(1)}`);
       return JSON.parse(answer);
+    };
+  }
+
+  /**
+   * The validate_doc_update function of `source`, called with `self` (a value from `sandboxValue`) as `this`:
+   * undefined when the document passes, else what it refused with.
+   */
+  validate(source: string): ValidateFunction {
+    const { fn, runners } = this.compile(source);
+    return {
+      sandboxValue: (value) => runners.parse(JSON.stringify(value)),
+      run: (self, newDoc, oldDoc, userCtx, secObj) => {
+        const answer = runners.validate(fn, self, JSON.stringify([newDoc, oldDoc, userCtx, secObj]));
+        if (answer === '') return undefined;
+        if (answer.startsWith('!')) return { kind: 'exception', reason: answer.slice(1) };
+        return { kind: answer.startsWith('U') ? 'unauthorized' : 'forbidden', reason: JSON.parse(answer.slice(1)) as unknown };
+      },
     };
   }
 
