@@ -106,6 +106,27 @@ describe('embedded server: cached validate functions', function () {
     expect(answer.body[0].reason).to.equal('p1: in_service -> discovery');
   });
 
+  it('finds the old documents of a bulk spread over a range that holds many others', async function () {
+    const existing = Array.from({ length: 100 }, (_, i) => ({ _id: `r${String(i).padStart(3, '0')}`, state: 'in_service' }));
+    expect((await bulk(existing)).every(([, outcome]) => outcome === 'ok')).to.equal(true);
+    const current = await call('POST', `${db}/_all_docs?include_docs=true`, { keys: ['r000', 'r050', 'r099'] });
+    const updates = (current.body.rows as { doc: Record<string, unknown> }[]).map((row) => ({ ...row.doc, state: 'discovery' }));
+    expect(await bulk([...updates, { _id: 'r100', state: 'discovery' }])).to.deep.equal([
+      ['r000', 'forbidden'],
+      ['r050', 'forbidden'],
+      ['r099', 'forbidden'],
+      ['r100', 'ok'],
+    ]);
+  });
+
+  it('finds the old documents of ids beyond ASCII', async function () {
+    const ids = ['numéro-1', 'zz-\u{1F600}', 'a-\uFFFD'];
+    expect(await bulk(ids.map((_id) => ({ _id, state: 'in_service' })))).to.deep.equal(ids.map((id) => [id, 'ok']));
+    const current = await call('POST', `${db}/_all_docs?include_docs=true`, { keys: ids });
+    const updates = (current.body.rows as { doc: Record<string, unknown> }[]).map((row) => ({ ...row.doc, state: 'discovery' }));
+    expect(await bulk(updates)).to.deep.equal(ids.map((id) => [id, 'forbidden']));
+  });
+
   it('sees no old document for a deleted one', async function () {
     const written = await call('PUT', doc('gone'), { state: 'in_service' });
     expect((await call('DELETE', `${doc('gone')}?rev=${written.body.rev}`)).status).to.equal(200);
