@@ -46,14 +46,36 @@ function validateInVm(library: DesignDocLibrary, print: (line: string) => void):
   print(`validate_doc_update in node: ${Math.round(VM_CALLS / seconds).toLocaleString('en')} calls/s (${((seconds / VM_CALLS) * 1e6).toFixed(2)} µs each)`);
 }
 
-async function writeRate(store: Store, db: string, prefix: string): Promise<number> {
+async function writeRate(store: Store, db: string, prefix: string, docs: number, batch: number): Promise<number> {
   const started = performance.now();
-  for (let offset = 0; offset < WRITE_DOCS; offset += BATCH) {
-    const docs = Array.from({ length: BATCH }, (_, i) => numberDoc(prefix, offset + i));
-    const results = await store.bulkDocs(db, docs);
+  for (let offset = 0; offset < docs; offset += batch) {
+    const batchDocs = Array.from({ length: Math.min(batch, docs - offset) }, (_, i) => numberDoc(prefix, offset + i));
+    const results = await store.bulkDocs(db, batchDocs);
     if (results.some((result) => !result.ok)) throw new Error(`bench: a write into ${db} was refused`);
   }
-  return WRITE_DOCS / ((performance.now() - started) / 1000);
+  return docs / ((performance.now() - started) / 1000);
+}
+
+export interface ValidatedWriteRates {
+  /** docs/s into a number database without design documents. */
+  raw: number;
+  /** docs/s into a number database with knm's design documents (validate_doc_update on every write). */
+  validated: number;
+}
+
+/**
+ * `_bulk_docs` throughput into number databases with and without knm's design documents, on a store already
+ * bootstrapped with `library`; `areaCode` names three fresh databases (warm-up, raw, validated).
+ */
+export async function measureValidatedWriteRate(store: Store, library: DesignDocLibrary, options: { docs: number; batch: number; areaCode: number }): Promise<ValidatedWriteRates> {
+  const [warm, raw, validated] = [0, 1, 2].map((i) => `+${options.areaCode + i}`);
+  for (const prefix of [warm, raw, validated]) await store.createDb(`numbers/${prefix}`);
+  await deployDesignDocs(store, `numbers/${validated}`, library.forDb(`numbers/${validated}`));
+  await writeRate(store, `numbers/${warm}`, warm, options.docs, options.batch); // warm-up: JIT and server caches, not measured
+  return {
+    raw: await writeRate(store, `numbers/${raw}`, raw, options.docs, options.batch),
+    validated: await writeRate(store, `numbers/${validated}`, validated, options.docs, options.batch),
+  };
 }
 
 export const designDocsSection: BenchSection = {
@@ -66,14 +88,7 @@ export const designDocsSection: BenchSection = {
     try {
       const store = connectStore({ url: server.url });
       await bootstrap({ store, target: { url: server.url }, library, now: 63900000000 });
-      // Two number databases, one without any design document (raw store), one as knm deploys it.
-      await store.createDb('numbers/+1212');
-      await store.createDb('numbers/+1415');
-      await deployDesignDocs(store, 'numbers/+1415', library.forDb('numbers/+1415'));
-      await store.createDb('numbers/+1999');
-      await writeRate(store, 'numbers/+1999', '+1999'); // warm-up: JIT and server caches, not measured
-      const raw = await writeRate(store, 'numbers/+1212', '+1212');
-      const validated = await writeRate(store, 'numbers/+1415', '+1415');
+      const { raw, validated } = await measureValidatedWriteRate(store, library, { docs: WRITE_DOCS, batch: BATCH, areaCode: 1212 });
       print(`_bulk_docs (${WRITE_DOCS} docs, batches of ${BATCH}): raw ${Math.round(raw)} docs/s, with knm's design documents ${Math.round(validated)} docs/s (${(validated / raw).toFixed(2)}× raw)`);
 
       for (let i = 0; i < REFRESH_DBS; i += 1) await store.createDb(`numbers/+${String(3000 + i)}`);

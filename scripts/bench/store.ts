@@ -10,11 +10,13 @@ import { performance } from 'node:perf_hooks';
 import PouchDB from 'pouchdb';
 import memoryAdapter from 'pouchdb-adapter-memory';
 import { connectStore, type Store } from '../../src/store/client';
-import { fromKazooViewFile, repoRoot } from '../../src/store/design-docs';
+import { bootstrap } from '../../src/store/bootstrap';
+import { fromKazooViewFile, loadDesignDocs, repoRoot } from '../../src/store/design-docs';
 import { startEmbeddedServer } from '../../src/store/embedded';
 import { useCouchViewFunctions } from '../../src/store/embedded/couch-views';
 import { ViewFunctions } from '../../src/store/embedded/view-functions';
 import type { CouchDoc } from '../../src/store/types';
+import { measureValidatedWriteRate } from './design-docs';
 import type { BenchSection } from './index';
 
 export interface RawStoreCeilingOptions {
@@ -44,6 +46,9 @@ const ACCOUNT = '4fe69c5b61015084f1fe5684abc6e502';
 const REDUCE_DOCS = 20_000;
 /** Number documents indexed by Kazoo's `numbers/status` view in the view build figures. */
 const VIEW_BUILD_DOCS = 20_000;
+/** Number documents written per database in the validated-write figure, in CSV-import-sized batches. */
+const VALIDATED_WRITE_DOCS = 20_000;
+const VALIDATED_WRITE_BATCH = 1_000;
 
 /** A number document as Kazoo 4.3 writes it (in service, assigned, local features). */
 export function kazooNumberDoc(number: string, index: number): CouchDoc {
@@ -235,6 +240,14 @@ export const storeSection: BenchSection = {
           `${reduce.afterWrite.toFixed(3)} s after one write (full re-reduce), ${reduce.cached.toFixed(3)} s unchanged (cached result)`,
       );
       viewBuildOverHttp = await statusViewBuildOverHttp(store, VIEW_BUILD_DOCS);
+      const library = await loadDesignDocs();
+      await bootstrap({ store, target: { url: memory.url }, library, now: 63900000000 });
+      const writes = await measureValidatedWriteRate(store, library, { docs: VALIDATED_WRITE_DOCS, batch: VALIDATED_WRITE_BATCH, areaCode: 1700 });
+      print(
+        `memory: _bulk_docs into a number database (${VALIDATED_WRITE_DOCS.toLocaleString('en-US')} docs, batches of ${VALIDATED_WRITE_BATCH.toLocaleString('en-US')}): ` +
+          `${Math.round(writes.raw).toLocaleString('en-US')} docs/s without design documents, ${Math.round(writes.validated).toLocaleString('en-US')} docs/s with knm's ` +
+          `(validate_doc_update on every write, ${(writes.validated / writes.raw).toFixed(2)}× raw)`,
+      );
     } finally {
       await memory.close();
     }
