@@ -26,6 +26,7 @@ import type { Store } from '../store/client';
 import type { DesignDocLibrary } from '../store/design-docs';
 import type { CouchDoc } from '../store/types';
 import type { Clock } from '../time';
+import { acquiredNumber } from './acquisition';
 import { AccountDirectory, AccountFacts, isAccountId, readAccountDoc, SYSTEM } from './accounts';
 import { Actors, canFetch, isAdmin } from './authorization';
 import { create as planCreate, CreateRequest, newNumberRecord } from './create';
@@ -287,7 +288,12 @@ export class NumberService {
     const carrier = this.carriers(decision.record.moduleName);
     let record = decision.record;
     // An unknown module is skipped, as knm_carriers:acquire/1 and disconnect/1 do.
-    if (decision.kind === 'save' && decision.acquire === true && carrier !== undefined) record = await carrier.acquireNumber(record, context);
+    if (decision.kind === 'save' && decision.acquire === true && carrier !== undefined) {
+      record = await carrier.acquireNumber(record, context);
+      // The mark names the discovery revision this buy left from, so the changes pipeline does not buy it again.
+      const discoveryRev = loaded.record?.state === 'discovery' ? loaded.record.rev : undefined;
+      if (discoveryRev !== undefined) record = acquiredNumber(record, discoveryRev, now);
+    }
     if (decision.disconnect === true && carrier !== undefined) record = await carrier.disconnectNumber(record, context);
 
     if (decision.kind === 'remove') {

@@ -9,12 +9,14 @@
  * provider). Every other number has none, so following a busy database writes almost nothing of its own.
  */
 import type { TasksConfig } from '../config/tasks';
-import type { JsonObject, JsonValue } from '../documents/json';
+import type { JsonValue } from '../documents/json';
 import { isJsonObject } from '../documents/json';
 import { jsonEqual } from '../documents/kz-json';
 import { FEATURE_LOCAL, type NumberRecord, type NumberState } from '../documents/types';
 import type { FeatureView } from '../providers/provider';
 import { REQUESTED_FEATURE_KEYS } from '../providers/registry';
+import { ACQUIRED_MARKER } from '../lifecycle/acquisition';
+export { ACQUIRE_FAILURE_MARKER, ACQUIRED_MARKER, acquiredNumber, refusedAcquisition } from '../lifecycle/acquisition';
 
 /** What the pipeline remembers of one number between changes (durable, see state-store.ts). */
 export interface SeenNumber {
@@ -35,10 +37,6 @@ export type Action =
   /** Make the holder's account-database copy equal the number document, and drop the previous holder's. */
   | { readonly kind: 'sync_account_copy' };
 
-/** Field of `pvt_carrier_data` (kept verbatim by every Kazoo version) that records a finished acquisition. */
-export const ACQUIRED_MARKER = 'knm_acquired';
-/** Field of `pvt_carrier_data` that records why the carrier refused; the number is back in `discovery`. */
-export const ACQUIRE_FAILURE_MARKER = 'knm_acquire_failure';
 
 const HELD_STATES: ReadonlySet<NumberState | undefined> = new Set<NumberState | undefined>(['reserved', 'in_service']);
 
@@ -111,18 +109,6 @@ function featureNotices(before: Readonly<Record<string, FeatureView>>, after: Re
 export function rememberNumber(record: NumberRecord, rev: string, features: Readonly<Record<string, FeatureView>> = featureViews(record)): SeenNumber | undefined {
   if (record.state !== 'discovery' && Object.keys(features).length === 0) return undefined;
   return { state: record.state, rev, features };
-}
-
-/** The number back in `discovery` after the carrier refused, the refusal recorded where the writer can read it. */
-export function refusedAcquisition(record: NumberRecord, fromRev: string, error: JsonObject, now: number): NumberRecord {
-  const { [ACQUIRED_MARKER]: _acquired, ...carrierData } = record.carrierData;
-  return { ...record, state: 'discovery', carrierData: { ...carrierData, [ACQUIRE_FAILURE_MARKER]: { ...error, from_rev: fromRev, at: now } } };
-}
-
-/** The carrier's result, marked as the acquisition of the exit seen at `fromRev`; an earlier refusal is cleared. */
-export function acquiredNumber(result: NumberRecord, fromRev: string, now: number): NumberRecord {
-  const { [ACQUIRE_FAILURE_MARKER]: _failure, ...carrierData } = result.carrierData;
-  return { ...result, carrierData: { ...carrierData, [ACQUIRED_MARKER]: { from_rev: fromRev, at: now } } };
 }
 
 export type PurgeDecision = 'delete' | 'make_available' | 'keep';

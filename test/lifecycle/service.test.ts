@@ -12,6 +12,8 @@ import { NumberService, NumberOutcome } from '../../src/lifecycle/service';
 import type { Carrier } from '../../src/carriers/carrier';
 import { carrierFor } from '../../src/carriers/registry';
 import { FIXTURES_DIR } from '../helpers/fixtures';
+import { readNumberDocument } from '../../src/documents/read';
+import { needsAcquire } from '../../src/pipeline/reconcile';
 import { CHILD, MASTER, RESELLER } from '../helpers/kazoo-roles';
 
 const NOW = 63990000000;
@@ -135,10 +137,20 @@ describe('lifecycle: number operations over the embedded store', function () {
   });
 
   it('buys a discovery number through its carrier exactly once and records the carrier data', async () => {
+    const inDiscovery = await store.get(toDbName(BW_DISCOVERY)!, BW_DISCOVERY);
     const [outcome] = await service.move([BW_DISCOVERY], { authBy: 'system' }, RESELLER);
     expect(okOf(outcome).state).to.equal('in_service');
     expect(bandwidth.acquired).to.deep.equal([BW_DISCOVERY]);
-    expect(await store.get(toDbName(BW_DISCOVERY)!, BW_DISCOVERY)).to.deep.include({ pvt_carrier_data: { order_id: 'order-1' } });
+    // The acquisition mark names the discovery revision, which is what keeps the changes pipeline from buying it again.
+    expect(await store.get(toDbName(BW_DISCOVERY)!, BW_DISCOVERY)).to.deep.include({
+      pvt_carrier_data: { order_id: 'order-1', knm_acquired: { from_rev: inDiscovery._rev, at: NOW } },
+    });
+    const bought = readNumberDocument(await store.get(toDbName(BW_DISCOVERY)!, BW_DISCOVERY), {
+      now: NOW,
+      normalize: (number) => number,
+      availableModuleName: 'knm_local',
+    }).record;
+    expect(needsAcquire(bought, { state: 'discovery', rev: inDiscovery._rev, features: {} })).to.equal(false);
     const [again] = await service.move([BW_DISCOVERY], { authBy: 'system' }, RESELLER);
     expect(again.ok).to.equal(true);
     expect(bandwidth.acquired).to.have.length(1);
