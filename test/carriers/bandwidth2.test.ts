@@ -1,19 +1,14 @@
 import { expect } from 'chai';
 import { createBandwidth2 } from '../../src/carriers/knm_bandwidth2';
 import { knmBandwidth } from '../../src/carriers/knm_bandwidth';
-import type { Carrier, FindNumbersResult, SearchOptions } from '../../src/carriers/carrier';
+import type { Carrier, SearchOptions } from '../../src/carriers/carrier';
 import { KnmError } from '../../src/errors';
-import { carrierFixture, MockCarrier, startMockCarrier } from './mock-server';
-import { ACCOUNT, ensureDbOf, NOW, numberRecord, setCarrierConfig, startStore, StoreHarness } from './harness';
+import { carrierFixture, MockCarrier } from './mock-server';
+import { ACCOUNT, ensureDbOf, NOW, numberRecord, setCarrierConfig, StoreHarness, startStoreAndMock, stopStoreAndMock, numbersOf } from './harness';
 
 const PASSWORD = 'bw-p4ss';
 const US: SearchOptions = { prefix: '', normalizedPrefix: '', country: 'US', dialcode: '+1', offset: 0 };
 const BASIC = `Basic ${Buffer.from(`kazoo:${PASSWORD}`).toString('base64')}`;
-
-function numbersOf(result: FindNumbersResult): string[] {
-  if (!result.ok) throw new Error(`expected numbers, got ${result.reason}`);
-  return result.numbers.map((found) => found.number);
-}
 
 describe('carriers: knm_bandwidth2 against a mock Bandwidth dashboard', function () {
   this.timeout(30000);
@@ -22,13 +17,9 @@ describe('carriers: knm_bandwidth2 against a mock Bandwidth dashboard', function
   let bandwidth: Carrier;
 
   before(async () => {
-    harness = await startStore();
-    mock = await startMockCarrier();
+    ({ harness, mock } = await startStoreAndMock());
   });
-  after(async () => {
-    await mock.close();
-    await harness.server.close();
-  });
+  after(() => stopStoreAndMock(harness, mock));
   beforeEach(async () => {
     mock.requests.length = 0;
     bandwidth = createBandwidth2({ env: { KNM_BANDWIDTH2_URL: `${mock.url}/api`, KNM_BANDWIDTH2_API_PASSWORD: PASSWORD }, timeoutMs: 1500, pollIntervalMs: 10, maxPolls: 3 });

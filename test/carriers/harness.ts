@@ -1,3 +1,5 @@
+import type { FindNumbersResult } from '../../src/carriers/carrier';
+import { MockCarrier, startMockCarrier } from './mock-server';
 /** What the carrier tests share: an embedded store with knm's databases, carrier config documents, number records. */
 import { startEmbeddedServer, EmbeddedServer } from '../../src/store/embedded';
 import { connectStore, Store } from '../../src/store/client';
@@ -47,4 +49,20 @@ export async function ensureDbOf(harness: StoreHarness, number: string): Promise
   const db = toDbName(number) as string;
   await ensureNumberDb(harness.store, harness.library, db);
   return db;
+}
+
+/** The numbers a successful search found, in order. */
+export function numbersOf(result: FindNumbersResult): string[] {
+  if (!result.ok) throw new Error(`expected numbers, got ${result.reason}`);
+  return result.numbers.map((found) => found.number);
+}
+
+/** The embedded store and a mock carrier server, as each carrier's test starts them. */
+export async function startStoreAndMock(): Promise<{ harness: StoreHarness; mock: MockCarrier }> {
+  return { harness: await startStore(), mock: await startMockCarrier() };
+}
+
+export async function stopStoreAndMock(harness: StoreHarness, mock: MockCarrier): Promise<void> {
+  await mock.close();
+  await harness.server.close();
 }

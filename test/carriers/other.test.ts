@@ -5,7 +5,7 @@ import { carrierFor } from '../../src/carriers/registry';
 import type { Carrier, SearchOptions } from '../../src/carriers/carrier';
 import { KnmError } from '../../src/errors';
 import { MockCarrier, startMockCarrier } from './mock-server';
-import { ensureDbOf, numberRecord, setCarrierConfig, startStore, StoreHarness } from './harness';
+import { ensureDbOf, numberRecord, setCarrierConfig, startStore, StoreHarness, startStoreAndMock, stopStoreAndMock } from './harness';
 
 const US: SearchOptions = { prefix: '415', normalizedPrefix: '+1415', country: 'US', dialcode: '+1', offset: 0 };
 
@@ -23,13 +23,9 @@ describe('carriers: knm_other against a mock phonebook', function () {
   let other: Carrier;
 
   before(async () => {
-    harness = await startStore();
-    mock = await startMockCarrier();
+    ({ harness, mock } = await startStoreAndMock());
   });
-  after(async () => {
-    await mock.close();
-    await harness.server.close();
-  });
+  after(() => stopStoreAndMock(harness, mock));
   beforeEach(async () => {
     mock.requests.length = 0;
     other = createOther({ env: {}, timeoutMs: 1500 });

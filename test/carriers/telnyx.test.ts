@@ -1,17 +1,12 @@
 import { expect } from 'chai';
 import { createTelnyx } from '../../src/carriers/knm_telnyx';
-import type { Carrier, FindNumbersResult, SearchOptions } from '../../src/carriers/carrier';
+import type { Carrier, SearchOptions } from '../../src/carriers/carrier';
 import { KnmError } from '../../src/errors';
-import { carrierFixture, MockCarrier, startMockCarrier } from './mock-server';
-import { ensureDbOf, numberRecord, setCarrierConfig, startStore, StoreHarness } from './harness';
+import { carrierFixture, MockCarrier } from './mock-server';
+import { ensureDbOf, numberRecord, setCarrierConfig, StoreHarness, startStoreAndMock, stopStoreAndMock, numbersOf } from './harness';
 
 const TOKEN = 's3cr3t-t0ken';
 const US: SearchOptions = { prefix: '', normalizedPrefix: '', country: 'US', dialcode: '+1', offset: 0 };
-
-function numbersOf(result: FindNumbersResult): string[] {
-  if (!result.ok) throw new Error(`expected numbers, got ${result.reason}`);
-  return result.numbers.map((found) => found.number);
-}
 
 describe('carriers: knm_telnyx against a mock Telnyx', function () {
   this.timeout(30000);
@@ -20,13 +15,9 @@ describe('carriers: knm_telnyx against a mock Telnyx', function () {
   let telnyx: Carrier;
 
   before(async () => {
-    harness = await startStore();
-    mock = await startMockCarrier();
+    ({ harness, mock } = await startStoreAndMock());
   });
-  after(async () => {
-    await mock.close();
-    await harness.server.close();
-  });
+  after(() => stopStoreAndMock(harness, mock));
   beforeEach(async () => {
     mock.requests.length = 0;
     telnyx = createTelnyx({ env: { KNM_TELNYX_URL: `${mock.url}/origination/`, KNM_TELNYX_TOKEN: TOKEN }, timeoutMs: 2000 });

@@ -2,20 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createVitelity } from '../../src/carriers/knm_vitelity';
-import type { Carrier, FindNumbersResult, SearchOptions } from '../../src/carriers/carrier';
+import type { Carrier, SearchOptions } from '../../src/carriers/carrier';
 import { KnmError } from '../../src/errors';
 import { FIXTURES_DIR } from '../helpers/fixtures';
-import { carrierFixture, MockCarrier, startMockCarrier } from './mock-server';
-import { ensureDbOf, numberRecord, setCarrierConfig, startStore, StoreHarness } from './harness';
+import { carrierFixture, MockCarrier } from './mock-server';
+import { ensureDbOf, numberRecord, setCarrierConfig, StoreHarness, startStoreAndMock, stopStoreAndMock, numbersOf } from './harness';
 
 const PASS = 'v1t-pass';
 const US: SearchOptions = { prefix: '', normalizedPrefix: '', country: 'US', dialcode: '+1', offset: 0 };
 const OK = '<?xml version="1.0"?><content><status>ok</status></content>';
-
-function numbersOf(result: FindNumbersResult): string[] {
-  if (!result.ok) throw new Error(`expected numbers, got ${result.reason}`);
-  return result.numbers.map((found) => found.number);
-}
 
 describe('carriers: knm_vitelity against a mock Vitelity', function () {
   this.timeout(30000);
@@ -24,13 +19,9 @@ describe('carriers: knm_vitelity against a mock Vitelity', function () {
   let vitelity: Carrier;
 
   before(async () => {
-    harness = await startStore();
-    mock = await startMockCarrier();
+    ({ harness, mock } = await startStoreAndMock());
   });
-  after(async () => {
-    await mock.close();
-    await harness.server.close();
-  });
+  after(() => stopStoreAndMock(harness, mock));
   beforeEach(async () => {
     mock.requests.length = 0;
     vitelity = createVitelity({ env: { KNM_VITELITY_API_URI: `${mock.url}/api.php`, KNM_VITELITY_LOGIN: 'kazoo', KNM_VITELITY_PASS: PASS }, timeoutMs: 1500 });

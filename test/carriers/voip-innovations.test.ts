@@ -1,17 +1,12 @@
 import { expect } from 'chai';
 import { createVoipInnovations } from '../../src/carriers/knm_voip_innovations';
-import type { Carrier, FindNumbersResult, SearchOptions } from '../../src/carriers/carrier';
+import type { Carrier, SearchOptions } from '../../src/carriers/carrier';
 import { KnmError } from '../../src/errors';
-import { carrierFixture, MockCarrier, RecordedRequest, startMockCarrier } from './mock-server';
-import { ensureDbOf, numberRecord, setCarrierConfig, startStore, StoreHarness } from './harness';
+import { carrierFixture, MockCarrier, RecordedRequest } from './mock-server';
+import { ensureDbOf, numberRecord, setCarrierConfig, StoreHarness, startStoreAndMock, stopStoreAndMock, numbersOf } from './harness';
 
 const SECRET = 'vi-s3cret';
 const US: SearchOptions = { prefix: '', normalizedPrefix: '', country: 'US', dialcode: '+1', offset: 0 };
-
-function numbersOf(result: FindNumbersResult): string[] {
-  if (!result.ok) throw new Error(`expected numbers, got ${result.reason}`);
-  return result.numbers.map((found) => found.number);
-}
 
 function envelope(action: string, body: string): string {
   return (
@@ -36,13 +31,9 @@ describe('carriers: knm_voip_innovations against a mock SOAP service', function 
   let vi: Carrier;
 
   before(async () => {
-    harness = await startStore();
-    mock = await startMockCarrier();
+    ({ harness, mock } = await startStoreAndMock());
   });
-  after(async () => {
-    await mock.close();
-    await harness.server.close();
-  });
+  after(() => stopStoreAndMock(harness, mock));
   beforeEach(async () => {
     mock.requests.length = 0;
     vi = createVoipInnovations({ env: { KNM_VOIP_INNOVATIONS_URL: `${mock.url}/Services/APIService.asmx` }, timeoutMs: 1500 });
