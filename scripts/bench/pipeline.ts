@@ -11,7 +11,6 @@
  *    so the figure is the pipeline's own), sampled every 100,000 changes.
  * KNM_BENCH_PIPELINE_CHANGES sets the changes of the memory run (default 200,000; 1,000,000 takes minutes).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +25,7 @@ import type { CouchDoc } from '../../src/store/types';
 import { systemClock } from '../../src/time';
 import type { BenchSection } from './index';
 import { measureRawStoreCeiling } from './store';
+import { storeInChild, benchNumberDoc } from './child-store';
 
 const DBS = 50;
 const PER_DB = 400;
@@ -43,20 +43,6 @@ const instantCarrier: Carrier = {
   acquireNumber: async (record) => ({ ...record, carrierData: { ...record.carrierData, order_id: `order-${record.number}` } }),
   disconnectNumber: async (record) => record,
 };
-
-function numberDoc(number: string, state: string, now: number): CouchDoc {
-  return {
-    _id: number,
-    pvt_type: 'number',
-    pvt_db_name: `numbers%2F${encodeURIComponent(number.slice(0, 5))}`,
-    pvt_state: state,
-    pvt_module_name: 'knm_bandwidth2',
-    pvt_ported_in: false,
-    pvt_created: now,
-    pvt_modified: now,
-    pvt_carrier_data: { number_id: number },
-  };
-}
 
 function dbsFrom(firstAreaCode: number, count = DBS): string[] {
   return Array.from({ length: count }, (_, i) => `numbers/+1${firstAreaCode + i}`);
@@ -118,22 +104,6 @@ async function until(what: string, done: () => boolean, timeoutMs = 600_000): Pr
   }
 }
 
-/** The embedded server in a child process, so that this process's memory is the pipeline's. */
-async function storeInChild(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const embedded = path.resolve(__dirname, '../../src/store/embedded');
-  const code = `require(${JSON.stringify(embedded)}).startEmbeddedServer({ dataDir: ${JSON.stringify(dataDir)}, log: () => undefined }).then((s) => console.log(s.url))`;
-  const child = spawn(process.execPath, [...process.execArgv, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve(out.trim());
-    });
-    child.once('exit', (code) => reject(new Error(`embedded server exited with ${String(code)}`)));
-  });
-  return { url, child };
-}
-
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
@@ -167,9 +137,9 @@ export const pipelineSection: BenchSection = {
       const rawDbs = dbsFrom(600);
       await createDbs(store, designDocs, rawDbs);
       const rawRevs = new Map<string, string>();
-      await editAll(store, rawDbs, rawRevs, (number) => numberDoc(number, 'available', now));
+      await editAll(store, rawDbs, rawRevs, (number) => benchNumberDoc(number, 'available', now));
       let start = performance.now();
-      const rawEdits = await editAll(store, rawDbs, rawRevs, (number) => numberDoc(number, 'reserved', now));
+      const rawEdits = await editAll(store, rawDbs, rawRevs, (number) => benchNumberDoc(number, 'reserved', now));
       await readAllChanges(store, rawDbs, 8);
       const rawSeconds = (performance.now() - start) / 1000;
       const rawRate = rawEdits / rawSeconds;
@@ -180,7 +150,7 @@ export const pipelineSection: BenchSection = {
       const dbs = dbsFrom(700);
       await createDbs(store, designDocs, dbs);
       const revs = new Map<string, string>();
-      await editAll(store, dbs, revs, (number) => numberDoc(number, 'available', now));
+      await editAll(store, dbs, revs, (number) => benchNumberDoc(number, 'available', now));
       pipeline = await startPipeline({ store, designDocs, carriers: (module) => (module === instantCarrier.module ? instantCarrier : undefined), dbUpdatesLongpollMs: 1_000 });
       const running = pipeline;
       await until('the pipeline to catch up', () => running.metrics.total('knm_pipeline_changes_processed_total') >= DBS * PER_DB);
@@ -188,7 +158,7 @@ export const pipelineSection: BenchSection = {
       await running.purgeNow();
       const before = running.metrics.total('knm_pipeline_changes_processed_total');
       start = performance.now();
-      const edits = await editAll(store, dbs, revs, (number) => numberDoc(number, 'reserved', now));
+      const edits = await editAll(store, dbs, revs, (number) => benchNumberDoc(number, 'reserved', now));
       await until('every edit decided', () => running.metrics.total('knm_pipeline_changes_processed_total') >= before + edits);
       const pipelineSeconds = (performance.now() - start) / 1000;
       const pipelineRate = edits / pipelineSeconds;
@@ -201,25 +171,25 @@ export const pipelineSection: BenchSection = {
       const acquireDbs = dbsFrom(800, ACQUISITIONS / PER_DB);
       const acquireRevs = new Map<string, string>();
       await createDbs(store, designDocs, acquireDbs);
-      await editAll(store, acquireDbs, acquireRevs, (number) => numberDoc(number, 'discovery', now));
+      await editAll(store, acquireDbs, acquireRevs, (number) => benchNumberDoc(number, 'discovery', now));
       await until('discovery seen', () => running.metrics.total('knm_pipeline_changes_processed_total') >= before + edits + ACQUISITIONS);
       await running.idle();
       await running.purgeNow();
       start = performance.now();
-      await editAll(store, acquireDbs, acquireRevs, (number) => numberDoc(number, 'in_service', now));
+      await editAll(store, acquireDbs, acquireRevs, (number) => benchNumberDoc(number, 'in_service', now));
       await until('every acquisition', () => running.metrics.value('knm_pipeline_reactions_total', { kind: 'acquire' }) >= ACQUISITIONS);
       const acquireSeconds = (performance.now() - start) / 1000;
       // Raw: the same writes and reads, then one PUT per number, 16 at a time.
       const rawAcquireDbs = dbsFrom(900, ACQUISITIONS / PER_DB);
       const rawAcquireRevs = new Map<string, string>();
       await createDbs(store, designDocs, rawAcquireDbs);
-      await editAll(store, rawAcquireDbs, rawAcquireRevs, (number) => numberDoc(number, 'discovery', now));
+      await editAll(store, rawAcquireDbs, rawAcquireRevs, (number) => benchNumberDoc(number, 'discovery', now));
       start = performance.now();
-      await editAll(store, rawAcquireDbs, rawAcquireRevs, (number) => numberDoc(number, 'in_service', now));
+      await editAll(store, rawAcquireDbs, rawAcquireRevs, (number) => benchNumberDoc(number, 'in_service', now));
       await readAllChanges(store, rawAcquireDbs, 8);
       await lastValueFrom(
         from(rawAcquireDbs.flatMap((db) => numbersOf(db).map((number) => [db, number] as const))).pipe(
-          mergeMap(([db, number]) => defer(() => store.put(db, { ...numberDoc(number, 'in_service', now), _rev: rawAcquireRevs.get(number), pvt_carrier_data: { order_id: number } })), 16),
+          mergeMap(([db, number]) => defer(() => store.put(db, { ...benchNumberDoc(number, 'in_service', now), _rev: rawAcquireRevs.get(number), pvt_carrier_data: { order_id: number } })), 16),
         ),
       );
       const rawAcquireSeconds = (performance.now() - start) / 1000;
@@ -249,7 +219,7 @@ export const pipelineSection: BenchSection = {
       const steady = pipeline;
       const latencyRevs = new Map<string, string>();
       await createDbs(store, designDocs, [latencyDb]);
-      for (const result of await store.bulkDocs(latencyDb, latencyNumbers.map((number) => numberDoc(number, 'discovery', now)))) if (result.ok) latencyRevs.set(result.id, result.rev);
+      for (const result of await store.bulkDocs(latencyDb, latencyNumbers.map((number) => benchNumberDoc(number, 'discovery', now)))) if (result.ok) latencyRevs.set(result.id, result.rev);
       await until('discovery seen', () => steady.metrics.total('knm_pipeline_changes_processed_total') >= latencyNumbers.length);
       await steady.idle();
       await steady.purgeNow();
@@ -259,7 +229,7 @@ export const pipelineSection: BenchSection = {
         const wait = due - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         written.set(number, performance.now());
-        void store.put(latencyDb, { ...numberDoc(number, 'in_service', now), _rev: latencyRevs.get(number) });
+        void store.put(latencyDb, { ...benchNumberDoc(number, 'in_service', now), _rev: latencyRevs.get(number) });
       }
       await until('every steady acquisition', () => effects.length >= latencyNumbers.length);
       effects.sort((a, b) => a - b);
@@ -277,7 +247,7 @@ export const pipelineSection: BenchSection = {
       while (sent < target) {
         state = state === 'reserved' ? 'available' : 'reserved';
         const next = state;
-        sent += await editAll(store, dbs, revs, (number) => numberDoc(number, next, now));
+        sent += await editAll(store, dbs, revs, (number) => benchNumberDoc(number, next, now));
         // In step with the writer: a feed lists a document once at its latest change, so a second edit written
         // before the first is read would be one change, not two.
         await until('the pipeline to keep up', () => steady.metrics.total('knm_pipeline_changes_processed_total') - base >= sent);

@@ -17,9 +17,9 @@ import { readWorkersDb } from '../../src/pipeline/leases/leases';
 import { bootstrap } from '../../src/store/bootstrap';
 import { connectStore, type Store } from '../../src/store/client';
 import { loadDesignDocs } from '../../src/store/design-docs';
-import type { CouchDoc } from '../../src/store/types';
 import { systemClock } from '../../src/time';
 import type { BenchSection } from './index';
+import { storeInChild, benchNumberDoc, nodeOptions } from './child-store';
 
 const DBS = 24;
 const PER_DB = 60;
@@ -31,52 +31,12 @@ function sibling(...parts: string[]): string {
   return fs.existsSync(`${base}.js`) ? `${base}.js` : `${base}.ts`;
 }
 
-/** This process's node options (a `-r tsx/cjs`), without an `-e`/`-p` script, which a child must not run again. */
-function nodeOptions(): string[] {
-  const options: string[] = [];
-  for (let index = 0; index < process.execArgv.length; index += 1) {
-    const option = process.execArgv[index];
-    if (['-e', '--eval', '-p', '--print'].includes(option)) index += 1;
-    else options.push(option);
-  }
-  return options;
-}
-
 function numbersOf(db: number): string[] {
   return Array.from({ length: PER_DB }, (_, index) => `+1${500 + db}${String(index).padStart(7, '0')}`);
 }
 
 function dbName(db: number): string {
   return `numbers/+1${500 + db}`;
-}
-
-function numberDoc(number: string, state: string, now: number): CouchDoc {
-  return {
-    _id: number,
-    pvt_type: 'number',
-    pvt_db_name: `numbers%2F${encodeURIComponent(number.slice(0, 5))}`,
-    pvt_state: state,
-    pvt_module_name: 'knm_bandwidth2',
-    pvt_ported_in: false,
-    pvt_created: now,
-    pvt_modified: now,
-    pvt_carrier_data: { number_id: number },
-  };
-}
-
-async function storeInChild(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const embedded = path.resolve(__dirname, '../../src/store/embedded');
-  const code = `require(${JSON.stringify(embedded)}).startEmbeddedServer({ dataDir: ${JSON.stringify(dataDir)}, log: () => undefined }).then((s) => console.log(s.url))`;
-  const child = spawn(process.execPath, [...nodeOptions(), '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve(out.trim());
-    });
-    child.once('exit', (code) => reject(new Error(`embedded server exited with ${String(code)}`)));
-  });
-  return { url, child };
 }
 
 function startWorker(url: string, id: string, ordersLog: string): ChildProcess {
@@ -144,7 +104,7 @@ async function run(workers: number, killOne: boolean): Promise<RunResult> {
     const now = systemClock();
     for (let db = 0; db < DBS; db += 1) await store.createDb(dbName(db));
     await bootstrap({ store, target: { url: server.url }, library: await loadDesignDocs(), now });
-    for (let db = 0; db < DBS; db += 1) await store.bulkDocs(dbName(db), numbersOf(db).map((number) => numberDoc(number, 'discovery', now)));
+    for (let db = 0; db < DBS; db += 1) await store.bulkDocs(dbName(db), numbersOf(db).map((number) => benchNumberDoc(number, 'discovery', now)));
 
     const ids = Array.from({ length: workers }, (_, index) => `bench-${index + 1}`);
     const started = Date.now();
