@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseCsv } from '../../src/tasks/csv';
 import { accountDbName } from '../../src/numbers/db-names';
 import { RESELLER } from '../helpers/kazoo-roles';
-import { FixtureStore, startFixtureStore } from '../hunt/harness';
+import { FixtureStore, startFixtureStore } from '../helpers/fixture-store';
 
 function knm(args: string[], couchUrl: string): Promise<CliResult> {
   return runKnm(args, { COUCH_URL: couchUrl });

@@ -9,7 +9,7 @@ import { huntHandler } from '../../src/hunt/handler';
 import { transitionPortInOnFirstCall } from '../../src/hunt/port-in';
 import type { HuntAnswer } from '../../src/hunt/lookup';
 import { NumberService } from '../../src/lifecycle/service';
-import { FixtureStore, loadFixtures, NOW, startFixtureStore } from './harness';
+import { FixtureStore, loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
 import { RESELLER } from '../helpers/kazoo-roles';
 
 const config = defaultNumberManagerConfig();

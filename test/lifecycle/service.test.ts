@@ -1,36 +1,23 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import path from 'node:path';
-import { startEmbeddedServer, EmbeddedServer } from '../../src/store/embedded';
-import { connectStore, Store } from '../../src/store/client';
-import { bootstrap } from '../../src/store/bootstrap';
-import { loadDesignDocs, DesignDocLibrary } from '../../src/store/design-docs';
+import type { EmbeddedServer } from '../../src/store/embedded';
+import type { Store } from '../../src/store/client';
+import type { DesignDocLibrary } from '../../src/store/design-docs';
 import { defaultNumberManagerConfig } from '../../src/config/number-manager';
 import { compileNumberRules } from '../../src/numbers/rules';
 import { accountDbName, toDbName } from '../../src/numbers/db-names';
 import { NumberService, NumberOutcome } from '../../src/lifecycle/service';
 import type { Carrier } from '../../src/carriers/carrier';
 import { carrierFor } from '../../src/carriers/registry';
-import { FIXTURES_DIR } from '../helpers/fixtures';
 import { readNumberDocument } from '../../src/documents/read';
 import { needsAcquire } from '../../src/pipeline/reconcile';
 import { CHILD, MASTER, RESELLER } from '../helpers/kazoo-roles';
+import { loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
 
-const NOW = 63990000000;
 const AVAILABLE = '+15551239876';
 const IN_SERVICE = '+15551233322';
 const WITH_HISTORY = '+15551255693';
 const RESERVED = '+14252151010';
 const BW_DISCOVERY = '+14122065197';
-
-/** The fixture documents of a database folder, without the revisions of Kazoo's database. */
-function fixtureDocs(folder: string): { _id: string }[] {
-  const dir = path.join(FIXTURES_DIR, 'dbs', folder);
-  return fs.readdirSync(dir).map((file) => {
-    const { _rev, ...doc } = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
-    return doc;
-  });
-}
 
 /** A carrier that counts its calls, standing in for knm_bandwidth2 (the real one comes with the carriers). */
 function countingCarrier(module: string): Carrier & { acquired: string[]; disconnected: string[] } {
@@ -69,10 +56,7 @@ describe('lifecycle: number operations over the embedded store', function () {
   let bandwidth: ReturnType<typeof countingCarrier>;
 
   before(async () => {
-    server = await startEmbeddedServer({ inMemory: true, log: () => undefined });
-    store = connectStore({ url: server.url });
-    library = await loadDesignDocs();
-    await bootstrap({ store, target: { url: server.url }, library, now: NOW });
+    ({ server, store, library } = await startFixtureStore());
   });
 
   after(async () => {
@@ -80,17 +64,7 @@ describe('lifecycle: number operations over the embedded store', function () {
   });
 
   beforeEach(async () => {
-    for (const db of await store.listDbs()) if (db.startsWith('numbers/+') || db.startsWith('account/')) await store.deleteDb(db);
-    for (const db of ['accounts']) {
-      await store.deleteDb(db);
-      await store.createDb(db);
-    }
-    for (const account of fixtureDocs('accounts')) await store.put('accounts', account);
-    for (const folder of fs.readdirSync(path.join(FIXTURES_DIR, 'dbs')).filter((name) => name.startsWith('numbers%2F%2B'))) {
-      const db = decodeURIComponent(folder);
-      await store.createDb(db);
-      for (const doc of fixtureDocs(folder)) await store.put(db, doc);
-    }
+    await loadFixtures(store, library);
     for (const account of [MASTER, RESELLER, CHILD]) await store.createDb(accountDbName(account));
     bandwidth = countingCarrier('knm_bandwidth2');
     const rules = compileNumberRules(defaultNumberManagerConfig()).rules;

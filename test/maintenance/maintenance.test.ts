@@ -23,7 +23,7 @@ import { migrateUnassignedNumbers } from '../../src/maintenance/migration';
 import { fixAppsForNumberDbs, fixedUsedBy } from '../../src/maintenance/used-by';
 import { couchStateStore } from '../../src/pipeline/state-store';
 import { FIXTURES_DIR } from '../helpers/fixtures';
-import { fixtureDocs, FixtureStore, loadFixtures, NOW, startFixtureStore } from '../hunt/harness';
+import { fixtureDocs, FixtureStore, loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
 import { MASTER, RESELLER } from '../helpers/kazoo-roles';
 
 const config = defaultNumberManagerConfig();

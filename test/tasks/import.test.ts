@@ -11,7 +11,7 @@ import { RESULT_COLUMNS } from '../../src/tasks/columns';
 import { importCsv } from '../../src/tasks/import';
 import { runRows, TaskContext } from '../../src/tasks/number-tasks';
 import { exportNumbers } from '../../src/tasks/export';
-import { FixtureStore, loadFixtures, NOW, startFixtureStore } from '../hunt/harness';
+import { FixtureStore, loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
 import { MASTER, RESELLER } from '../helpers/kazoo-roles';
 
 const config = defaultNumberManagerConfig();

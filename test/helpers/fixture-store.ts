@@ -1,11 +1,11 @@
-/** An embedded store holding Kazoo's fixture accounts, number databases and port request, for the hunt and CLI tests. */
+/** An embedded store holding Kazoo's fixture accounts, number databases and port request, for tests over the store. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedServer, EmbeddedServer } from '../../src/store/embedded';
 import { connectStore, Store } from '../../src/store/client';
 import { bootstrap, ensureNumberDb } from '../../src/store/bootstrap';
 import { loadDesignDocs, DesignDocLibrary } from '../../src/store/design-docs';
-import { FIXTURES_DIR } from '../helpers/fixtures';
+import { FIXTURES_DIR } from './fixtures';
 
 export const NOW = 63990000000;
 
