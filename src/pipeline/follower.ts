@@ -8,7 +8,7 @@
 import { defer, lastValueFrom, mergeMap, from, toArray } from 'rxjs';
 import { jsonEqual } from '../documents/kz-json';
 import { KnmError } from '../errors';
-import type { Seq, StoredDoc } from '../store/types';
+import type { ChangeRow, Seq, StoredDoc } from '../store/types';
 import { reactToChange, type ReactionContext } from './reactions';
 import type { SeenNumber } from './reconcile';
 import type { PipelineStateStore } from './state-store';
@@ -21,6 +21,8 @@ export interface FollowerContext extends ReactionContext {
   readonly numberConcurrency: number;
   /** True once the pipeline stops: the batch in hand is finished and checkpointed, no new one is read. */
   readonly stopping: () => boolean;
+  /** Sees every row read, before the batch's reactions. */
+  readonly onChange?: (db: string, row: ChangeRow) => void;
 }
 
 export interface DrainResult {
@@ -38,6 +40,7 @@ export async function drainDb(context: FollowerContext, db: string): Promise<Dra
     if (batch.results.length === 0) return result;
     const latest = new Map<string, StoredDoc | null>();
     for (const row of batch.results) {
+      context.onChange?.(db, row);
       // Design documents are knm's and Kazoo's views, not numbers.
       if (row.id.startsWith('_design/')) continue;
       latest.set(row.id, row.deleted === true ? null : (row.doc ?? null));

@@ -23,6 +23,7 @@ import type { FeatureProvider } from '../providers/provider';
 import { providerFor } from '../providers/registry';
 import { deployDesignDocs } from '../store/bootstrap';
 import type { Store } from '../store/client';
+import type { ChangeRow } from '../store/types';
 import { loadDesignDocs, type DesignDocLibrary } from '../store/design-docs';
 import { systemClock, type Clock } from '../time';
 import { readPipelineConfig, SYSTEM_CONFIG_DB, type PipelineConfig } from './config';
@@ -65,6 +66,8 @@ export interface PipelineOptions {
   /** Carrier attempts for transient failures (default 4) and their backoff base (default 500 ms). */
   readonly carrierAttempts?: number;
   readonly carrierRetryBaseMs?: number;
+  /** Sees every row a follower reads from a number database, before its reactions (the hunt index, src/hunt). */
+  readonly onChange?: (db: string, row: ChangeRow) => void;
 }
 
 export interface PipelineHealth {
@@ -134,6 +137,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     numberConcurrency: options.numberConcurrency ?? 16,
     stopping: () => stopping,
     aborted: () => aborted,
+    ...(options.onChange !== undefined ? { onChange: options.onChange } : {}),
   };
 
   const wake$ = new Subject<string>();
