@@ -1,11 +1,19 @@
 /**
- * The number hunt served from memory: number → its hunt facts, account → enabled, filled from CouchDB on a miss
- * and kept current by whoever follows the changes feeds (the pipeline calls `apply` for every change of a number
- * database and of `accounts`). Kazoo caches successful look-ups and drops them when the number document changes
- * (states.md §8 step 1); knm keeps the facts instead of the answers, so a change is seen by the next hunt.
+ * The number hunt served from memory: number → its hunt facts (and the answer already serialized), account →
+ * enabled, filled from CouchDB on a miss and kept current by whoever follows the changes feeds (the pipeline calls
+ * `apply` for every change of a number database it reads, live.ts for every change of `accounts`). Kazoo caches
+ * successful look-ups and drops them when the number document changes (states.md §8 step 1); knm keeps the facts
+ * instead of the answers, so a change is seen by the next hunt.
+ *
+ * What is remembered is trusted only while a feed of its database reaches this index (`follows`) and has done so
+ * without a break since it was read (`feedResumed` starts a new epoch). Anything else is used for `ttlMs` at most,
+ * then read again. Why not cache only what this worker follows: hunts reach every worker, and with leases a worker
+ * follows a share of the number databases only; an expiry keeps the other numbers served from memory, and seen
+ * changed within `ttlMs` (the hunt's one-second goal).
  *
  * A number with no document is never remembered: its creation may come before anyone applies it, and a miss costs
- * one read. A fill that raced a change of the same number is dropped, so an older read never hides a newer change.
+ * one read. A fill that raced a change of the same number is dropped, and a change older (by revision) than what is
+ * held is ignored, so an older read never hides a newer change.
  */
 import { carrierFor } from '../carriers/registry';
 import type { NumberManagerConfig } from '../config/number-manager';
@@ -32,6 +40,15 @@ export interface IndexedChange {
   readonly id: string;
   readonly deleted?: boolean;
   readonly doc?: unknown;
+  /** The revision the row reports (`changes[0].rev`); the document's `_rev` is used without it. */
+  readonly rev?: string;
+}
+
+/** A hunt's answer as the HTTP endpoint sends it: status and JSON body, built once per number and change. */
+export interface HuntResponse {
+  readonly answer: HuntAnswer;
+  readonly status: number;
+  readonly body: Buffer;
 }
 
 export interface HuntIndexOptions {
@@ -41,24 +58,49 @@ export interface HuntIndexOptions {
   readonly config: HuntConfig & Pick<NumberManagerConfig, 'available_module_name'>;
   /** carrier `should_lookup_cnam/0`; an unknown module looks CNAM up, as Kazoo's try/catch does. */
   readonly shouldLookupCnam?: (module: string) => boolean;
-  /** How long an account's enabled flag is trusted without a change applied (default 10 s). */
-  readonly accountTtlMs?: number;
-  /** Milliseconds, for the account cache only. */
+  /** Whether every change of `db` (a number database or `accounts`) reaches `apply` now; default: none does. */
+  readonly follows?: (db: string) => boolean;
+  /** How long a number or account whose database is not followed is trusted without a read (default 1 s). */
+  readonly ttlMs?: number;
+  /** Milliseconds, for the expiry only. */
   readonly nowMs?: () => number;
   /** Gregorian seconds given to documents without timestamps while reading (never written). */
   readonly gregorianNow?: () => number;
 }
 
-const ACCOUNTS_DB = 'accounts';
+export const ACCOUNTS_DB = 'accounts';
 const PORT_REQUESTS_DB = 'port_requests';
 
+interface Remembered {
+  readonly db: string;
+  /** The revision's generation (the number before `-` of `_rev`); 0 when unknown. */
+  readonly generation: number;
+  /** The epoch of `db`'s feed when the read started or the change was applied. */
+  readonly epoch: number;
+  readonly at: number;
+}
+
+interface NumberEntry extends Remembered {
+  readonly facts: HuntFacts;
+  /** The answer served for the holder's `enabled` flag it was decided with; dropped with the entry on a change. */
+  served?: HuntResponse & { readonly enabled: boolean | undefined };
+}
+
+interface AccountEntry extends Remembered {
+  readonly enabled: boolean | undefined;
+}
+
 export class HuntIndex {
-  private readonly numbers = new Map<string, HuntFacts>();
-  private readonly accounts = new Map<string, { enabled: boolean | undefined; at: number }>();
+  private readonly numbers = new Map<string, NumberEntry>();
+  private readonly accounts = new Map<string, AccountEntry>();
   /** Fills in flight, by number; `apply` removes a number's token so the stale fill is not stored. */
   private readonly fills = new Map<string, symbol>();
+  /** Account reads in flight: concurrent hunts of one holder share a read. */
+  private readonly accountReads = new Map<string, Promise<boolean | undefined>>();
+  private readonly epochs = new Map<string, number>();
   private readonly shouldLookupCnam: (module: string) => boolean;
-  private readonly accountTtlMs: number;
+  private readonly follows: (db: string) => boolean;
+  private readonly ttlMs: number;
   private readonly nowMs: () => number;
   private readonly gregorianNow: () => number;
   hits = 0;
@@ -66,7 +108,8 @@ export class HuntIndex {
 
   constructor(private readonly options: HuntIndexOptions) {
     this.shouldLookupCnam = options.shouldLookupCnam ?? ((module) => carrierFor(module)?.shouldLookupCnam ?? true);
-    this.accountTtlMs = options.accountTtlMs ?? 10_000;
+    this.follows = options.follows ?? (() => false);
+    this.ttlMs = options.ttlMs ?? 1_000;
     this.nowMs = options.nowMs ?? Date.now;
     this.gregorianNow = options.gregorianNow ?? (() => 0);
   }
@@ -77,16 +120,27 @@ export class HuntIndex {
 
   /** knm_numbers:lookup_account/1 for `input` in any form the converters understand. */
   async lookup(input: string): Promise<HuntAnswer> {
-    if (input === '') return { ok: false, error: notReconcilableForHunt(input) };
+    return (await this.respond(input)).answer;
+  }
+
+  /**
+   * The answer with its HTTP status and body: synchronous when the number and its holder are held and trusted
+   * (the hunt endpoint's fast path allocates nothing then), a promise when something must be read first.
+   */
+  respond(input: string): HuntResponse | Promise<HuntResponse> {
+    if (input === '') return responseOf({ ok: false, error: notReconcilableForHunt(input) });
     const number = this.options.rules.normalize(input);
-    const facts = this.numbers.get(number) ?? (await this.fill(number));
-    if (facts === undefined) {
-      if (!this.options.config.fetch_account_from_ports) return { ok: false, error: notFoundForHunt(number) };
-      const portAccount = await this.options.source.portRequestAccount(number);
-      return portAccount === undefined ? { ok: false, error: notFoundForHunt(number) } : decidePortRequestHunt(number, portAccount);
+    const entry = this.numbers.get(number);
+    if (entry !== undefined && this.trusted(entry)) {
+      const served = entry.served;
+      const holder = entry.facts.assignedTo;
+      if (served !== undefined && (holder === undefined || this.trustedAccount(holder)?.enabled === served.enabled)) {
+        this.hits += 1;
+        return served;
+      }
+      return this.decide(entry);
     }
-    const enabled = facts.assignedTo === undefined ? undefined : await this.accountEnabled(facts.assignedTo);
-    return decideHunt(facts, enabled, this.options.config, this.shouldLookupCnam);
+    return this.respondAfterRead(number);
   }
 
   /** A change of `db`: number databases update the number, `accounts` the account; others are ignored. */
@@ -98,10 +152,22 @@ export class HuntIndex {
     if (!isNumberDbName(db) || change.id.startsWith('_design/')) return;
     const number = this.normalizeId(change.id);
     if (number === undefined) return;
+    const generation = generationOf(change.rev ?? revOf(change.doc));
+    const held = this.numbers.get(number);
+    // A fill may already hold a newer revision than the feed has reached.
+    if (held !== undefined && generation > 0 && held.generation > generation) return;
     this.fills.delete(number);
     const facts = change.deleted === true || change.doc === undefined || change.doc === null ? undefined : this.factsOf(change.doc);
     if (facts === undefined || facts.number !== number) this.numbers.delete(number);
-    else this.numbers.set(number, facts);
+    else this.numbers.set(number, { facts, db, generation, epoch: this.epochOf(db), at: this.nowMs() });
+  }
+
+  /**
+   * `db`'s feed reaches this index again after a break (a lease taken or won back, a feed restarted): changes may
+   * have been missed meanwhile, so what was held of `db` is trusted for `ttlMs` only, as if not followed.
+   */
+  feedResumed(db: string): void {
+    this.epochs.set(db, this.epochOf(db) + 1);
   }
 
   /** Forget what is known of a number: the next hunt reads it from CouchDB. */
@@ -118,38 +184,92 @@ export class HuntIndex {
   /** Adds a number document read elsewhere (the warm-up over a view). */
   remember(doc: unknown): void {
     const facts = this.factsOf(doc);
-    if (facts !== undefined) this.numbers.set(facts.number, facts);
+    const db = facts === undefined ? undefined : toDbName(facts.number);
+    if (facts === undefined || db === undefined) return;
+    this.numbers.set(facts.number, { facts, db, generation: generationOf(revOf(doc)), epoch: this.epochOf(db), at: this.nowMs() });
   }
 
-  private async fill(number: string): Promise<HuntFacts | undefined> {
+  private async respondAfterRead(number: string): Promise<HuntResponse> {
+    const entry = await this.fill(number);
+    if (entry !== undefined) return this.decide(entry);
+    if (!this.options.config.fetch_account_from_ports) return responseOf({ ok: false, error: notFoundForHunt(number) });
+    const portAccount = await this.options.source.portRequestAccount(number);
+    return responseOf(portAccount === undefined ? { ok: false, error: notFoundForHunt(number) } : decidePortRequestHunt(number, portAccount));
+  }
+
+  /** Decides with the holder's flag and keeps the serialized answer on the entry, if it is still the one held. */
+  private async decide(entry: NumberEntry): Promise<HuntResponse> {
+    const holder = entry.facts.assignedTo;
+    const enabled = holder === undefined ? undefined : await this.accountEnabled(holder);
+    const served = { ...responseOf(decideHunt(entry.facts, enabled, this.options.config, this.shouldLookupCnam)), enabled };
+    if (this.numbers.get(entry.facts.number) === entry) entry.served = served;
+    return served;
+  }
+
+  private async fill(number: string): Promise<NumberEntry | undefined> {
     const db = toDbName(number);
     if (db === undefined) return undefined;
     this.misses += 1;
     const token = Symbol(number);
     this.fills.set(number, token);
+    const epoch = this.epochOf(db);
     try {
       const doc = await this.options.source.readNumber(db, number);
       const facts = doc === null || doc === undefined ? undefined : this.factsOf(doc);
-      if (facts !== undefined && this.fills.get(number) === token) this.numbers.set(number, facts);
-      return facts;
+      if (facts === undefined) return undefined;
+      const entry: NumberEntry = { facts, db, generation: generationOf(revOf(doc)), epoch, at: this.nowMs() };
+      if (this.fills.get(number) === token) this.numbers.set(number, entry);
+      return entry;
     } finally {
       if (this.fills.get(number) === token) this.fills.delete(number);
     }
   }
 
-  private async accountEnabled(accountId: string): Promise<boolean | undefined> {
-    const cached = this.accounts.get(accountId);
-    if (cached !== undefined && this.nowMs() - cached.at < this.accountTtlMs) return cached.enabled;
-    const doc = await this.options.source.readAccount(accountId);
-    const enabled = readAccountDoc(doc)?.enabled;
-    this.accounts.set(accountId, { enabled, at: this.nowMs() });
-    return enabled;
+  private accountEnabled(accountId: string): Promise<boolean | undefined> | boolean | undefined {
+    const held = this.trustedAccount(accountId);
+    if (held !== undefined) return held.enabled;
+    const reading = this.accountReads.get(accountId);
+    if (reading !== undefined) return reading;
+    const epoch = this.epochOf(ACCOUNTS_DB);
+    const read = this.options.source.readAccount(accountId).then(
+      (doc) => {
+        const enabled = readAccountDoc(doc)?.enabled;
+        if (this.accountReads.get(accountId) === read) {
+          const generation = generationOf(revOf(doc));
+          const current = this.accounts.get(accountId);
+          if (current === undefined || current.generation <= generation) this.accounts.set(accountId, { enabled, db: ACCOUNTS_DB, generation, epoch, at: this.nowMs() });
+        }
+        return enabled;
+      },
+    ).finally(() => {
+      if (this.accountReads.get(accountId) === read) this.accountReads.delete(accountId);
+    });
+    this.accountReads.set(accountId, read);
+    return read;
   }
 
   private applyAccount(change: IndexedChange): void {
+    const generation = generationOf(change.rev ?? revOf(change.doc));
+    const held = this.accounts.get(change.id);
+    if (held !== undefined && generation > 0 && held.generation > generation) return;
+    this.accountReads.delete(change.id);
     const account = change.deleted === true ? undefined : readAccountDoc(change.doc);
-    if (account === undefined) this.accounts.delete(change.id);
-    else this.accounts.set(change.id, { enabled: account.enabled, at: this.nowMs() });
+    // A missing account counts as disabled (kzd_accounts:is_enabled/1), which is also what a fresh read would say.
+    this.accounts.set(change.id, { enabled: account?.enabled, db: ACCOUNTS_DB, generation, epoch: this.epochOf(ACCOUNTS_DB), at: this.nowMs() });
+  }
+
+  private trustedAccount(accountId: string): AccountEntry | undefined {
+    const held = this.accounts.get(accountId);
+    return held !== undefined && this.trusted(held) ? held : undefined;
+  }
+
+  private trusted(entry: Remembered): boolean {
+    if (entry.epoch === this.epochOf(entry.db) && this.follows(entry.db)) return true;
+    return this.nowMs() - entry.at < this.ttlMs;
+  }
+
+  private epochOf(db: string): number {
+    return this.epochs.get(db) ?? 0;
   }
 
   /** The hunt facts of a number document; undefined for anything the 4.3 loader could not read as a number. */
@@ -169,6 +289,21 @@ export class HuntIndex {
       return undefined;
     }
   }
+}
+
+function responseOf(answer: HuntAnswer): HuntResponse {
+  const status = answer.ok ? 200 : answer.error.code;
+  return { answer, status, body: Buffer.from(JSON.stringify(answer.ok ? answer.props : answer.error.toJSON())) };
+}
+
+function revOf(doc: unknown): string | undefined {
+  const rev = typeof doc === 'object' && doc !== null ? (doc as { _rev?: unknown })._rev : undefined;
+  return typeof rev === 'string' ? rev : undefined;
+}
+
+function generationOf(rev: string | undefined): number {
+  const generation = rev === undefined ? 0 : parseInt(rev, 10);
+  return Number.isFinite(generation) ? generation : 0;
 }
 
 /** The hunt's reads from CouchDB. */

@@ -114,6 +114,14 @@ export function isForceOutbound(facts: Pick<HuntFacts, 'state' | 'moduleName' | 
   return facts.forceOutboundFeature ?? config.default_force_outbound;
 }
 
+/** A dialled number is digits with an optional leading `+`; anything else is bad input, refused before any look-up. */
+export function huntInputError(input: string): KnmError | undefined {
+  if (DIALLED_NUMBER.test(input)) return undefined;
+  return new KnmError('invalid', 400, `not a dialled number: "${input}"`, { cause: input, hint: 'give digits with an optional leading + (E.164 or a form the e164_converters understand)' });
+}
+
+const DIALLED_NUMBER = /^\+?[0-9]+$/;
+
 export function notFoundForHunt(number: string): KnmError {
   return new KnmError('not_found', 404, `number ${number} not found`, { cause: number, hint: 'no number document and no active port request holds it' });
 }

@@ -28,3 +28,9 @@ export async function transitionPortInOnFirstCall(
   const [outcome] = await service.update([number], { authBy: SYSTEM }, { state: 'in_service', portedIn: true, mergePublic: { portin_reason: FIRST_CALL_REASON } });
   return { kind: 'updated', outcome };
 }
+
+/** The transition as the hunt's JSON answers carry it (`port_in_transition`), for the CLI and the HTTP endpoint. */
+export function portInTransitionJson(transition: PortInTransition): unknown {
+  if (transition.kind === 'updated') return transition.outcome.ok ? { kind: 'updated', result: transition.outcome.result } : { kind: 'failed', error: transition.outcome.error };
+  return transition;
+}

@@ -48,7 +48,7 @@ describe('hunt: lookup_account over the fixture store', function () {
   beforeEach(async () => {
     await loadFixtures(fixture.store, fixture.library);
     source = countingSource(storeHuntSource(fixture.store));
-    index = new HuntIndex({ source, rules, config, gregorianNow: () => NOW });
+    index = new HuntIndex({ source, rules, config, gregorianNow: () => NOW, follows: () => true });
   });
 
   it('answers an in-service knm_local number with its holder: local, force_outbound (force_local_outbound)', async () => {
@@ -102,7 +102,7 @@ describe('hunt: lookup_account over the fixture store', function () {
   });
 
   it('refuses a number whose holder is disabled or has no account document (account_disabled)', async () => {
-    const accountIndex = new HuntIndex({ source, rules, config, accountTtlMs: 0 });
+    const accountIndex = new HuntIndex({ source, rules, config, ttlMs: 0 });
     const account = await fixture.store.get('accounts', RESELLER);
     await fixture.store.put('accounts', { ...account, pvt_enabled: false });
     expect(refusal(await accountIndex.lookup('+15551233322'))).to.include({ error: 'account_disabled', cause: RESELLER });

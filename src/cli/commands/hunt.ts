@@ -6,13 +6,14 @@
 import type { Argv } from 'yargs';
 import { HuntIndex, storeHuntSource } from '../../hunt/index';
 import type { HuntAnswer } from '../../hunt/lookup';
-import { transitionPortInOnFirstCall, type PortInTransition } from '../../hunt/port-in';
+import { portInTransitionJson, transitionPortInOnFirstCall, type PortInTransition } from '../../hunt/port-in';
 import { loadLifecycleEnvironment } from '../../lifecycle/environment';
 import { NumberService } from '../../lifecycle/service';
 import { connectStore } from '../../store/client';
 import { resolveStoreUrl } from '../../store/connection';
 import { systemClock } from '../../time';
-import { printResult } from '../output';
+import { huntInputError } from '../../hunt/lookup';
+import { printResult, UsageError } from '../output';
 import type { CommandRegistration } from './index';
 
 export const registerHunt: CommandRegistration = (parser: Argv) =>
@@ -25,6 +26,8 @@ export const registerHunt: CommandRegistration = (parser: Argv) =>
         .option('inbound', { type: 'boolean', default: false, describe: 'a carrier-authenticated inbound call: completes a pending port in' })
         .option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' }),
     async (argv) => {
+      const problem = huntInputError(String(argv.number));
+      if (problem !== undefined) throw new UsageError(`hunt: ${problem.message}`);
       const store = connectStore(resolveStoreUrl({ env: process.env, couchOption: argv.couch }));
       const { environment, problems } = await loadLifecycleEnvironment(store, systemClock);
       for (const problem of problems) process.stderr.write(`knm: system_config/number_manager: ${problem}\n`);
@@ -40,7 +43,7 @@ export const registerHunt: CommandRegistration = (parser: Argv) =>
 
 function report(answer: HuntAnswer, transition: PortInTransition | undefined, json: boolean): void {
   const body = answer.ok ? { ...answer.props } : { error: answer.error.toJSON() };
-  const document = transition === undefined ? body : { ...body, port_in_transition: transitionJson(transition) };
+  const document = transition === undefined ? body : { ...body, port_in_transition: portInTransitionJson(transition) };
   printResult(json, document, () => {
     if (!answer.ok) return [];
     const { account_id: accountId, number, ...props } = answer.props;
@@ -50,11 +53,6 @@ function report(answer: HuntAnswer, transition: PortInTransition | undefined, js
   if (transition !== undefined && !json) process.stderr.write(`knm: hunt: ${transitionLine(transition)}\n`);
   const transitionFailed = transition?.kind === 'updated' && !transition.outcome.ok;
   if (!answer.ok || transitionFailed) process.exitCode = 1;
-}
-
-function transitionJson(transition: PortInTransition): unknown {
-  if (transition.kind === 'updated') return transition.outcome.ok ? { kind: 'updated', result: transition.outcome.result } : { kind: 'failed', error: transition.outcome.error };
-  return transition;
 }
 
 function transitionLine(transition: PortInTransition): string {

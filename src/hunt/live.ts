@@ -1,0 +1,143 @@
+/**
+ * The hunt index of `knm start`, kept current while the daemon runs:
+ *  - number databases: the changes pipeline hands over every row it reads (`onChange`); with leases it reads only
+ *    the databases this worker holds, so only those are followed (`follows`), and a database gained again starts a
+ *    new epoch (its rows of before may have missed changes another worker read);
+ *  - `accounts` (the pipeline reads number databases only): its `_changes` are polled here every `accountsPollMs`
+ *    from the position taken at start, so a disabled account is refused within that time.
+ * Whatever is not followed is trusted for the index's `ttlMs` (1 s) and read again (index.ts).
+ * `respondInbound` completes a pending port on a carrier-authenticated call (port-in.ts) for `GET /hunt/N?inbound=true`.
+ */
+import type { Leases } from '../pipeline/leases/leases';
+import { backoffMs } from '../pipeline/databases';
+import type { Logger } from '../pipeline/log';
+import { loadLifecycleEnvironment } from '../lifecycle/environment';
+import { NumberService } from '../lifecycle/service';
+import type { Store } from '../store/client';
+import type { ChangeRow, Seq } from '../store/types';
+import { systemClock, type Clock } from '../time';
+import { huntHandler, type HuntRequestHandler } from './handler';
+import { ACCOUNTS_DB, HuntIndex, storeHuntSource, type IndexedChange } from './index';
+import type { HuntAnswer } from './lookup';
+import { transitionPortInOnFirstCall, type PortInTransition } from './port-in';
+
+export interface LiveHuntOptions {
+  readonly store: Store;
+  readonly logger: Logger;
+  /** The number databases this worker reads; without leases the pipeline reads them all. */
+  readonly holds?: (db: string) => boolean;
+  readonly clock?: Clock;
+  /** How often `accounts` changes are polled (default 250 ms). */
+  readonly accountsPollMs?: number;
+  /** Upper bound of the backoff while `accounts` cannot be read (default 5 s). */
+  readonly maxBackoffMs?: number;
+  /** Problems found in system_config/number_manager, one sentence each. */
+  readonly configProblem?: (problem: string) => void;
+}
+
+export interface LiveHunt {
+  readonly index: HuntIndex;
+  /** `GET /hunt/NUMBER[?inbound=true]` (handler.ts). */
+  readonly handler: HuntRequestHandler;
+  /** The pipeline's `onChange`: every row read from a number database. */
+  onChange(db: string, row: ChangeRow): void;
+  /** The leases as the pipeline should get them: each database gained starts a new epoch of the index. */
+  watchLeases(leases: Leases): Leases;
+  respondInbound(answer: HuntAnswer): Promise<PortInTransition>;
+  stop(): Promise<void>;
+}
+
+const ACCOUNTS_BATCH = 500;
+
+export async function startLiveHunt(options: LiveHuntOptions): Promise<LiveHunt> {
+  const { store, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const pollMs = options.accountsPollMs ?? 250;
+  const maxBackoffMs = options.maxBackoffMs ?? 5_000;
+  const { environment, problems } = await loadLifecycleEnvironment(store, clock);
+  for (const problem of problems) options.configProblem?.(problem);
+  const source = storeHuntSource(store);
+  const holds = options.holds ?? (() => true);
+  let accountsFollowed = false;
+  const index = new HuntIndex({
+    source,
+    rules: environment.rules,
+    config: environment.config,
+    gregorianNow: clock,
+    follows: (db) => (db === ACCOUNTS_DB ? accountsFollowed : holds(db)),
+  });
+  const service = new NumberService(environment);
+
+  let stopped = false;
+  let wakeSleeper: () => void = () => undefined;
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeSleeper = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  async function followAccounts(): Promise<void> {
+    let since: Seq | undefined;
+    for (let failures = 0; !stopped; ) {
+      try {
+        if (since === undefined) {
+          since = (await store.changes(ACCOUNTS_DB, { since: 'now', limit: 1 })).last_seq;
+          // Accounts read before this position may have changed unseen: a new epoch, and from now on followed.
+          index.feedResumed(ACCOUNTS_DB);
+          accountsFollowed = true;
+        }
+        const batch = await store.changes(ACCOUNTS_DB, { since, limit: ACCOUNTS_BATCH, include_docs: true });
+        for (const row of batch.results) index.apply(ACCOUNTS_DB, indexedChange(row));
+        since = batch.last_seq;
+        failures = 0;
+        if (batch.results.length < ACCOUNTS_BATCH) await pause(pollMs);
+      } catch (error) {
+        accountsFollowed = false;
+        since = undefined;
+        failures += 1;
+        const waitMs = backoffMs(failures, maxBackoffMs);
+        logger.log('warn', 'hunt_accounts_feed_failed', { attempt: failures, retry_in_ms: Math.round(waitMs), error });
+        await pause(waitMs);
+      }
+    }
+  }
+  const following = followAccounts();
+
+  async function respondInbound(answer: HuntAnswer): Promise<PortInTransition> {
+    const transition = await transitionPortInOnFirstCall(service, answer, async (number) => (await source.portRequestAccount(number)) !== undefined);
+    // The pipeline will apply the update too; the next hunt must not wait for it.
+    if (transition.kind === 'updated' && answer.ok) index.invalidate(answer.props.number);
+    return transition;
+  }
+
+  return {
+    index,
+    handler: huntHandler(index, { inbound: respondInbound }),
+    onChange: (db, row) => index.apply(db, indexedChange(row)),
+    watchLeases: (leases) => ({
+      ...leases,
+      start: (hooks) =>
+        leases.start({
+          ...hooks,
+          gained(db) {
+            index.feedResumed(db);
+            hooks.gained(db);
+          },
+        }),
+    }),
+    respondInbound,
+    async stop() {
+      stopped = true;
+      wakeSleeper();
+      await following;
+    },
+  };
+}
+
+function indexedChange(row: ChangeRow): IndexedChange {
+  const rev = row.changes[0]?.rev;
+  return { id: row.id, deleted: row.deleted === true, doc: row.doc, ...(rev !== undefined ? { rev } : {}) };
+}
