@@ -1,5 +1,6 @@
 /**
- * The pipeline and its operator endpoint as `knm start` services (src/cli/start-services.ts). Settings from
+ * The pipeline, the hunt index it keeps current, and the operator endpoint (/healthz, /metrics, /hunt/NUMBER) as
+ * `knm start` services (src/cli/start-services.ts). Settings from
  * the environment: KNM_PURGE_INTERVAL_S (default 3600), KNM_HTTP_PORT (default 9184, loopback), KNM_LOG
  * (error, warn — the default —, info, debug), KNM_LEASE_S (lease period, default 15, decimals allowed) and
  * KNM_WORKER_ID (default host-pid-random; a fixed id lets a restarted worker take its leases straight back).
@@ -16,14 +17,15 @@ import path from 'node:path';
 import type { Carrier } from '../carriers/carrier';
 import { carrierFor } from '../carriers/registry';
 import { startOperatorEndpoint, DEFAULT_HTTP_PORT } from '../http/server';
+import { startLiveHunt, type LiveHunt } from '../hunt/live';
 import { KnmError } from '../errors';
 import type { StartService } from '../cli/start-services';
 import { openLeases } from './leases/leases';
 import { jsonLogger, logLevelFrom } from './log';
 import { startPipeline, type Pipeline } from './pipeline';
 
-/** Shared by the two services: the endpoint reports on the pipeline started just before it. */
-let running: Pipeline | undefined;
+/** Shared by the two services: the endpoint reports on the pipeline started just before it and serves its hunt index. */
+let running: { pipeline: Pipeline; hunt: LiveHunt } | undefined;
 
 export const pipelineService: StartService = {
   name: 'changes pipeline',
@@ -34,18 +36,24 @@ export const pipelineService: StartService = {
     const logger = jsonLogger(logLevelFrom(env.KNM_LOG));
     const leases = await openLeases({ store, workerId, host: os.hostname(), pid: process.pid, leaseMs: Math.round(leaseS * 1000), logger });
     const carriers = testCarriers(env);
+    const hunt = await startLiveHunt({ store, logger, holds: (db) => leases.holds(db), configProblem: (problem) => log(`system_config/number_manager: ${problem}`) });
     const pipeline = await startPipeline({
       store,
       logger,
       purgeIntervalMs: purgeIntervalS * 1000,
-      leases,
+      leases: hunt.watchLeases(leases),
+      onChange: hunt.onChange,
       ...(carriers !== undefined ? { carriers: (module: string) => carriers(module) ?? carrierFor(module) } : {}),
+    }).catch(async (error: unknown) => {
+      await hunt.stop();
+      throw error;
     });
-    running = pipeline;
+    running = { pipeline, hunt };
     log(`changes pipeline: worker ${workerId} sharing the number databases through leases of ${leaseS} s (purge every ${purgeIntervalS} s)`);
     return {
       async stop() {
         await pipeline.stop();
+        await hunt.stop();
         running = undefined;
       },
     };
@@ -55,19 +63,19 @@ export const pipelineService: StartService = {
 export const operatorEndpointService: StartService = {
   name: 'operator endpoint',
   async start({ env, log }) {
-    const pipeline = running;
-    if (pipeline === undefined) return;
+    if (running === undefined) return;
+    const { pipeline, hunt } = running;
     const port = positiveInteger(env, 'KNM_HTTP_PORT', DEFAULT_HTTP_PORT, true);
     let endpoint;
     try {
-      endpoint = await startOperatorEndpoint(pipeline, port);
+      endpoint = await startOperatorEndpoint(pipeline, port, hunt.handler);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'EADDRINUSE') {
-        throw new KnmError('unavailable', 503, `cannot serve /healthz and /metrics on 127.0.0.1:${port}: the port is in use`, { hint: 'set KNM_HTTP_PORT to a free port' });
+        throw new KnmError('unavailable', 503, `cannot serve /healthz, /metrics and /hunt on 127.0.0.1:${port}: the port is in use`, { hint: 'set KNM_HTTP_PORT to a free port' });
       }
       throw error;
     }
-    log(`operator endpoint ${endpoint.url}/healthz and /metrics`);
+    log(`operator endpoint ${endpoint.url}/healthz, /metrics and /hunt/NUMBER`);
     return { stop: () => endpoint.close() };
   },
 };
