@@ -103,8 +103,12 @@ export class HuntIndex {
   private readonly ttlMs: number;
   private readonly nowMs: () => number;
   private readonly gregorianNow: () => number;
+  /** Answers given without reading the number from CouchDB. */
   hits = 0;
+  /** Number documents read from CouchDB (misses and expired entries). */
   misses = 0;
+  /** Changes of number databases applied. */
+  applied = 0;
 
   constructor(private readonly options: HuntIndexOptions) {
     this.shouldLookupCnam = options.shouldLookupCnam ?? ((module) => carrierFor(module)?.shouldLookupCnam ?? true);
@@ -132,12 +136,10 @@ export class HuntIndex {
     const number = this.options.rules.normalize(input);
     const entry = this.numbers.get(number);
     if (entry !== undefined && this.trusted(entry)) {
+      this.hits += 1;
       const served = entry.served;
       const holder = entry.facts.assignedTo;
-      if (served !== undefined && (holder === undefined || this.trustedAccount(holder)?.enabled === served.enabled)) {
-        this.hits += 1;
-        return served;
-      }
+      if (served !== undefined && (holder === undefined || this.trustedAccount(holder)?.enabled === served.enabled)) return served;
       return this.decide(entry);
     }
     return this.respondAfterRead(number);
@@ -157,6 +159,7 @@ export class HuntIndex {
     // A fill may already hold a newer revision than the feed has reached.
     if (held !== undefined && generation > 0 && held.generation > generation) return;
     this.fills.delete(number);
+    this.applied += 1;
     const facts = change.deleted === true || change.doc === undefined || change.doc === null ? undefined : this.factsOf(change.doc);
     if (facts === undefined || facts.number !== number) this.numbers.delete(number);
     else this.numbers.set(number, { facts, db, generation, epoch: this.epochOf(db), at: this.nowMs() });

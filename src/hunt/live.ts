@@ -44,6 +44,8 @@ export interface LiveHunt {
   /** The leases as the pipeline should get them: each database gained starts a new epoch of the index. */
   watchLeases(leases: Leases): Leases;
   respondInbound(answer: HuntAnswer): Promise<PortInTransition>;
+  /** The index's figures in Prometheus text, for /metrics. */
+  renderMetrics(): string;
   stop(): Promise<void>;
 }
 
@@ -129,6 +131,20 @@ export async function startLiveHunt(options: LiveHuntOptions): Promise<LiveHunt>
         }),
     }),
     respondInbound,
+    renderMetrics: () =>
+      [
+        '# HELP knm_hunt_numbers_held Numbers whose hunt facts are held in memory.',
+        '# TYPE knm_hunt_numbers_held gauge',
+        `knm_hunt_numbers_held ${index.size}`,
+        '# HELP knm_hunt_answers_total Hunts answered, by where the number came from (memory, or a read of CouchDB).',
+        '# TYPE knm_hunt_answers_total counter',
+        `knm_hunt_answers_total{from="memory"} ${index.hits}`,
+        `knm_hunt_answers_total{from="store"} ${index.misses}`,
+        '# HELP knm_hunt_changes_applied_total Changes of number databases applied to the hunt index.',
+        '# TYPE knm_hunt_changes_applied_total counter',
+        `knm_hunt_changes_applied_total ${index.applied}`,
+        '',
+      ].join('\n'),
     async stop() {
       stopped = true;
       wakeSleeper();

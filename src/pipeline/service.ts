@@ -68,7 +68,8 @@ export const operatorEndpointService: StartService = {
     const port = positiveInteger(env, 'KNM_HTTP_PORT', DEFAULT_HTTP_PORT, true);
     let endpoint;
     try {
-      endpoint = await startOperatorEndpoint(pipeline, port, hunt.handler);
+      const figures = { health: () => pipeline.health(), renderMetrics: () => pipeline.renderMetrics() + hunt.renderMetrics() };
+      endpoint = await startOperatorEndpoint(figures, port, hunt.handler);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'EADDRINUSE') {
         throw new KnmError('unavailable', 503, `cannot serve /healthz, /metrics and /hunt on 127.0.0.1:${port}: the port is in use`, { hint: 'set KNM_HTTP_PORT to a free port' });
