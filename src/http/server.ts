@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HuntRequestHandler } from '../hunt/handler';
+import { isHuntRequest, type HuntRequestHandler } from '../hunt/handler';
 import type { Pipeline } from '../pipeline/pipeline';
 
 export const DEFAULT_HTTP_PORT = 9184;
@@ -23,8 +23,7 @@ export async function startOperatorEndpoint(
   hunt?: HuntRequestHandler,
 ): Promise<OperatorEndpoint> {
   const server = http.createServer((req, res) => {
-    // First: the hunt is the hot path; it passes on whatever is not `GET|HEAD /hunt/…`.
-    if (hunt !== undefined) hunt(req, res, () => operatorRoutes(req, res));
+    if (hunt !== undefined && isHuntRequest(req)) hunt(req, res);
     else operatorRoutes(req, res);
   });
   function operatorRoutes(req: http.IncomingMessage, res: http.ServerResponse): void {

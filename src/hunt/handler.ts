@@ -16,6 +16,11 @@ import { portInTransitionJson, type PortInTransition } from './port-in';
 
 const HUNT_PREFIX = '/hunt/';
 
+/** True for the requests the hunt handler answers (`GET|HEAD /hunt/…`); a server can route on it without a `next`. */
+export function isHuntRequest(request: IncomingMessage): boolean {
+  return (request.method === 'GET' || request.method === 'HEAD') && (request.url ?? '').startsWith(HUNT_PREFIX);
+}
+
 export type HuntRequestHandler = (request: IncomingMessage, response: ServerResponse, next?: (error?: unknown) => void) => void;
 
 export interface HuntHandlerOptions {
@@ -25,12 +30,12 @@ export interface HuntHandlerOptions {
 
 export function huntHandler(index: HuntIndex, options: HuntHandlerOptions = {}): HuntRequestHandler {
   return (request, response, next) => {
-    const url = request.url ?? '';
-    if (!url.startsWith(HUNT_PREFIX) || (request.method !== 'GET' && request.method !== 'HEAD')) {
+    if (!isHuntRequest(request)) {
       if (next !== undefined) next();
       else sendError(response, new KnmError('not_found', 404, 'no such route; use GET /hunt/NUMBER'));
       return;
     }
+    const url = request.url as string;
     const queryAt = url.indexOf('?', HUNT_PREFIX.length);
     const segment = queryAt === -1 ? url.slice(HUNT_PREFIX.length) : url.slice(HUNT_PREFIX.length, queryAt);
     const number = decodeSegment(segment);
@@ -41,9 +46,14 @@ export function huntHandler(index: HuntIndex, options: HuntHandlerOptions = {}):
       return;
     }
     const answered = index.respond(number as string);
-    const finish = inbound === true ? (served: HuntResponse) => void answerInbound(response, served, options) : (served: HuntResponse) => send(response, served.status, served.body);
-    if (answered instanceof Promise) answered.then(finish, (error: unknown) => sendError(response, unavailable(error)));
-    else finish(answered);
+    if (!(answered instanceof Promise) && inbound === false) {
+      send(response, answered.status, answered.body);
+      return;
+    }
+    Promise.resolve(answered).then(
+      (served) => (inbound === true ? answerInbound(response, served, options) : send(response, served.status, served.body)),
+      (error: unknown) => sendError(response, unavailable(error)),
+    );
   };
 }
 
@@ -91,7 +101,15 @@ function sendError(response: ServerResponse, error: KnmError): void {
   send(response, error.code, Buffer.from(JSON.stringify(error.toJSON())));
 }
 
+/** The response headers by body length: answers are a few hundred bytes, so a handful of arrays serve them all. */
+const headersByLength = new Map<number, string[]>();
+
 function send(response: ServerResponse, status: number, body: Buffer): void {
-  response.writeHead(status, ['content-type', 'application/json', 'content-length', String(body.length)]);
+  let headers = headersByLength.get(body.length);
+  if (headers === undefined) {
+    headers = ['content-type', 'application/json', 'content-length', String(body.length)];
+    if (headersByLength.size < 4096) headersByLength.set(body.length, headers);
+  }
+  response.writeHead(status, headers);
   response.end(body);
 }
