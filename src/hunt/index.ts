@@ -98,6 +98,8 @@ export class HuntIndex {
   /** Account reads in flight: concurrent hunts of one holder share a read. */
   private readonly accountReads = new Map<string, Promise<boolean | undefined>>();
   private readonly epochs = new Map<string, number>();
+  private rules: HuntIndexOptions['rules'];
+  private config: HuntIndexOptions['config'];
   private readonly shouldLookupCnam: (module: string) => boolean;
   private readonly follows: (db: string) => boolean;
   private readonly ttlMs: number;
@@ -111,6 +113,8 @@ export class HuntIndex {
   applied = 0;
 
   constructor(private readonly options: HuntIndexOptions) {
+    this.rules = options.rules;
+    this.config = options.config;
     this.shouldLookupCnam = options.shouldLookupCnam ?? ((module) => carrierFor(module)?.shouldLookupCnam ?? true);
     this.follows = options.follows ?? (() => false);
     this.ttlMs = options.ttlMs ?? 1_000;
@@ -133,7 +137,7 @@ export class HuntIndex {
    */
   respond(input: string): HuntResponse | Promise<HuntResponse> {
     if (input === '') return responseOf({ ok: false, error: notReconcilableForHunt(input) });
-    const number = this.options.rules.normalize(input);
+    const number = this.rules.normalize(input);
     const entry = this.numbers.get(number);
     if (entry !== undefined && this.trusted(entry)) {
       this.hits += 1;
@@ -173,6 +177,17 @@ export class HuntIndex {
     this.epochs.set(db, this.epochOf(db) + 1);
   }
 
+  /**
+   * system_config/number_manager changed: new converters may name numbers differently and the hunt's keys
+   * (force_*_outbound, fetch_account_from_ports, available_module_name) change answers, so every number is forgotten.
+   */
+  reconfigure(rules: HuntIndexOptions['rules'], config: HuntIndexOptions['config']): void {
+    this.rules = rules;
+    this.config = config;
+    this.numbers.clear();
+    this.fills.clear();
+  }
+
   /** Forget what is known of a number: the next hunt reads it from CouchDB. */
   invalidate(number: string): void {
     const normalized = this.normalizeId(number) ?? number;
@@ -195,7 +210,7 @@ export class HuntIndex {
   private async respondAfterRead(number: string): Promise<HuntResponse> {
     const entry = await this.fill(number);
     if (entry !== undefined) return this.decide(entry);
-    if (!this.options.config.fetch_account_from_ports) return responseOf({ ok: false, error: notFoundForHunt(number) });
+    if (!this.config.fetch_account_from_ports) return responseOf({ ok: false, error: notFoundForHunt(number) });
     const portAccount = await this.options.source.portRequestAccount(number);
     return responseOf(portAccount === undefined ? { ok: false, error: notFoundForHunt(number) } : decidePortRequestHunt(number, portAccount));
   }
@@ -204,7 +219,7 @@ export class HuntIndex {
   private async decide(entry: NumberEntry): Promise<HuntResponse> {
     const holder = entry.facts.assignedTo;
     const enabled = holder === undefined ? undefined : await this.accountEnabled(holder);
-    const served = { ...responseOf(decideHunt(entry.facts, enabled, this.options.config, this.shouldLookupCnam)), enabled };
+    const served = { ...responseOf(decideHunt(entry.facts, enabled, this.config, this.shouldLookupCnam)), enabled };
     if (this.numbers.get(entry.facts.number) === entry) entry.served = served;
     return served;
   }
@@ -278,7 +293,7 @@ export class HuntIndex {
   /** The hunt facts of a number document; undefined for anything the 4.3 loader could not read as a number. */
   private factsOf(doc: unknown): HuntFacts | undefined {
     try {
-      const context = { now: this.gregorianNow(), normalize: (number: string) => this.options.rules.normalize(number), availableModuleName: this.options.config.available_module_name };
+      const context = { now: this.gregorianNow(), normalize: (number: string) => this.rules.normalize(number), availableModuleName: this.config.available_module_name };
       return huntFactsOf(readNumberDocument(doc, context).record);
     } catch {
       return undefined;
@@ -287,7 +302,7 @@ export class HuntIndex {
 
   private normalizeId(id: string): string | undefined {
     try {
-      return this.options.rules.normalize(id);
+      return this.rules.normalize(id);
     } catch {
       return undefined;
     }

@@ -4,11 +4,13 @@
  *    the databases this worker holds, so only those are followed (`follows`), and a database gained again starts a
  *    new epoch (its rows of before may have missed changes another worker read);
  *  - `accounts` (the pipeline reads number databases only): its `_changes` are polled here every `accountsPollMs`
- *    from the position taken at start, so a disabled account is refused within that time.
+ *    from the position taken at start, so a disabled account is refused within that time;
+ *  - `system_config`, polled alike: a changed number_manager (converters, force_*_outbound…) starts the index afresh.
  * Whatever is not followed is trusted for the index's `ttlMs` (1 s) and read again (index.ts).
  * `respondInbound` completes a pending port on a carrier-authenticated call (port-in.ts) for `GET /hunt/N?inbound=true`.
  */
 import type { Leases } from '../pipeline/leases/leases';
+import { SYSTEM_CONFIG_DB } from '../pipeline/config';
 import { backoffMs } from '../pipeline/databases';
 import type { Logger } from '../pipeline/log';
 import { loadLifecycleEnvironment } from '../lifecycle/environment';
@@ -27,7 +29,7 @@ export interface LiveHuntOptions {
   /** The number databases this worker reads; without leases the pipeline reads them all. */
   readonly holds?: (db: string) => boolean;
   readonly clock?: Clock;
-  /** How often `accounts` changes are polled (default 250 ms). */
+  /** How often the `accounts` and `system_config` feeds are polled (default 250 ms). */
   readonly accountsPollMs?: number;
   /** Upper bound of the backoff while `accounts` cannot be read (default 5 s). */
   readonly maxBackoffMs?: number;
@@ -49,7 +51,19 @@ export interface LiveHunt {
   stop(): Promise<void>;
 }
 
-const ACCOUNTS_BATCH = 500;
+const FEED_BATCH = 500;
+const NUMBER_MANAGER_DOC = 'number_manager';
+
+/** A database whose changes this module polls. */
+interface FollowedFeed {
+  readonly db: string;
+  readonly includeDocs: boolean;
+  /** The feed's position was (re)taken: what happened before it is not in the rows to come. */
+  resumed(): Promise<void> | void;
+  rows(rows: ChangeRow[]): Promise<void> | void;
+  /** A read failed: until `resumed`, changes may be missed. */
+  broken(): void;
+}
 
 export async function startLiveHunt(options: LiveHuntOptions): Promise<LiveHunt> {
   const { store, logger } = options;
@@ -68,48 +82,82 @@ export async function startLiveHunt(options: LiveHuntOptions): Promise<LiveHunt>
     gregorianNow: clock,
     follows: (db) => (db === ACCOUNTS_DB ? accountsFollowed : holds(db)),
   });
-  const service = new NumberService(environment);
+  let current = { environment, config: JSON.stringify(environment.config) };
 
   let stopped = false;
-  let wakeSleeper: () => void = () => undefined;
+  const sleepers = new Set<() => void>();
   const pause = (ms: number): Promise<void> =>
     new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wakeSleeper = () => {
+      const wake = (): void => {
         clearTimeout(timer);
+        sleepers.delete(wake);
         resolve();
       };
+      const timer = setTimeout(wake, ms);
+      sleepers.add(wake);
     });
 
-  async function followAccounts(): Promise<void> {
+  /** Reads `feed.db`'s changes from now on, a poll every `pollMs`; a failure is waited out and the feed taken up again from now. */
+  async function follow(feed: FollowedFeed): Promise<void> {
     let since: Seq | undefined;
     for (let failures = 0; !stopped; ) {
       try {
         if (since === undefined) {
-          since = (await store.changes(ACCOUNTS_DB, { since: 'now', limit: 1 })).last_seq;
-          // Accounts read before this position may have changed unseen: a new epoch, and from now on followed.
-          index.feedResumed(ACCOUNTS_DB);
-          accountsFollowed = true;
+          since = (await store.changes(feed.db, { since: 'now', limit: 1 })).last_seq;
+          await feed.resumed();
         }
-        const batch = await store.changes(ACCOUNTS_DB, { since, limit: ACCOUNTS_BATCH, include_docs: true });
-        for (const row of batch.results) index.apply(ACCOUNTS_DB, indexedChange(row));
+        const batch = await store.changes(feed.db, { since, limit: FEED_BATCH, include_docs: feed.includeDocs });
+        await feed.rows(batch.results);
         since = batch.last_seq;
         failures = 0;
-        if (batch.results.length < ACCOUNTS_BATCH) await pause(pollMs);
+        if (batch.results.length < FEED_BATCH) await pause(pollMs);
       } catch (error) {
-        accountsFollowed = false;
+        feed.broken();
         since = undefined;
         failures += 1;
         const waitMs = backoffMs(failures, maxBackoffMs);
-        logger.log('warn', 'hunt_accounts_feed_failed', { attempt: failures, retry_in_ms: Math.round(waitMs), error });
+        logger.log('warn', 'hunt_feed_failed', { db: feed.db, attempt: failures, retry_in_ms: Math.round(waitMs), error });
         await pause(waitMs);
       }
     }
   }
-  const following = followAccounts();
+
+  /** number_manager read again; the index starts afresh only when the configuration really changed. */
+  async function reloadConfig(): Promise<void> {
+    const loaded = await loadLifecycleEnvironment(store, clock);
+    const config = JSON.stringify(loaded.environment.config);
+    if (config === current.config) return;
+    for (const problem of loaded.problems) options.configProblem?.(problem);
+    current = { environment: loaded.environment, config };
+    index.reconfigure(loaded.environment.rules, loaded.environment.config);
+    logger.log('info', 'hunt_config_reloaded', {});
+  }
+
+  const following = Promise.all([
+    follow({
+      db: ACCOUNTS_DB,
+      includeDocs: true,
+      resumed() {
+        // Accounts read before this position may have changed unseen: a new epoch, and from now on followed.
+        index.feedResumed(ACCOUNTS_DB);
+        accountsFollowed = true;
+      },
+      rows: (rows) => rows.forEach((row) => index.apply(ACCOUNTS_DB, indexedChange(row))),
+      broken() {
+        accountsFollowed = false;
+      },
+    }),
+    follow({
+      db: SYSTEM_CONFIG_DB,
+      includeDocs: false,
+      resumed: reloadConfig,
+      rows: (rows) => (rows.some((row) => row.id === NUMBER_MANAGER_DOC) ? reloadConfig() : undefined),
+      broken: () => undefined,
+    }),
+  ]);
 
   async function respondInbound(answer: HuntAnswer): Promise<PortInTransition> {
-    const transition = await transitionPortInOnFirstCall(service, answer, async (number) => (await source.portRequestAccount(number)) !== undefined);
+    const transition = await transitionPortInOnFirstCall(new NumberService(current.environment), answer, async (number) => (await source.portRequestAccount(number)) !== undefined);
     // The pipeline will apply the update too; the next hunt must not wait for it.
     if (transition.kind === 'updated' && answer.ok) index.invalidate(answer.props.number);
     return transition;
@@ -147,7 +195,7 @@ export async function startLiveHunt(options: LiveHuntOptions): Promise<LiveHunt>
       ].join('\n'),
     async stop() {
       stopped = true;
-      wakeSleeper();
+      for (const wake of [...sleepers]) wake();
       await following;
     },
   };

@@ -125,7 +125,7 @@ describe('hunt index: what is trusted, for how long', function () {
   });
 });
 
-describe('hunt live: leases and the accounts feed', function () {
+describe('hunt live: leases, the accounts and system_config feeds', function () {
   this.timeout(60_000);
   let fixture: FixtureStore;
 
@@ -155,6 +155,25 @@ describe('hunt live: leases and the accounts feed', function () {
       expect(live.index.misses).to.equal(reads + 1);
     } finally {
       await live.stop();
+    }
+  });
+
+  it('follows system_config: a changed number_manager is answered by the next hunts', async () => {
+    const live = await startLiveHunt({ store: fixture.store, logger: silentLogger, accountsPollMs: 20 });
+    const original = await fixture.store.get('system_config', 'number_manager');
+    try {
+      expect(await live.index.lookup(NUMBER)).to.deep.include({ ok: true }).and.nested.include({ 'props.force_outbound': true });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await fixture.store.put('system_config', { ...original, default: { ...(original.default as object), force_local_outbound: false } });
+      const started = Date.now();
+      for (let answer = await live.index.lookup(NUMBER); answer.ok && answer.props.force_outbound && Date.now() - started < 5_000; answer = await live.index.lookup(NUMBER)) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(await live.index.lookup(NUMBER)).to.nested.include({ 'props.force_outbound': false });
+    } finally {
+      await live.stop();
+      const changed = await fixture.store.get('system_config', 'number_manager');
+      await fixture.store.put('system_config', { ...original, _rev: changed._rev });
     }
   });
 
