@@ -3,7 +3,7 @@
  *  - number databases: the changes pipeline hands over every row it reads (`onChange`); with leases it reads only
  *    the databases this worker holds, so only those are followed (`follows`), and a database gained again starts a
  *    new epoch (its rows of before may have missed changes another worker read);
- *  - `accounts` (the pipeline reads number databases only): its `_changes` are polled here every `accountsPollMs`
+ *  - `accounts` (the pipeline reads number databases only): its `_changes` are polled here every `feedPollMs`
  *    from the position taken at start, so a disabled account is refused within that time;
  *  - `system_config`, polled alike: a changed number_manager (converters, force_*_outbound…) starts the index afresh.
  * Whatever is not followed is trusted for the index's `ttlMs` (1 s) and read again (index.ts).
@@ -30,8 +30,8 @@ export interface LiveHuntOptions {
   readonly holds?: (db: string) => boolean;
   readonly clock?: Clock;
   /** How often the `accounts` and `system_config` feeds are polled (default 250 ms). */
-  readonly accountsPollMs?: number;
-  /** Upper bound of the backoff while `accounts` cannot be read (default 5 s). */
+  readonly feedPollMs?: number;
+  /** Upper bound of the backoff while a feed cannot be read (default 5 s). */
   readonly maxBackoffMs?: number;
   /** Problems found in system_config/number_manager, one sentence each. */
   readonly configProblem?: (problem: string) => void;
@@ -68,7 +68,7 @@ interface FollowedFeed {
 export async function startLiveHunt(options: LiveHuntOptions): Promise<LiveHunt> {
   const { store, logger } = options;
   const clock = options.clock ?? systemClock;
-  const pollMs = options.accountsPollMs ?? 250;
+  const pollMs = options.feedPollMs ?? 250;
   const maxBackoffMs = options.maxBackoffMs ?? 5_000;
   const { environment, problems } = await loadLifecycleEnvironment(store, clock);
   for (const problem of problems) options.configProblem?.(problem);

@@ -159,7 +159,7 @@ describe('hunt live: leases, the accounts and system_config feeds', function () 
   });
 
   it('follows system_config: a changed number_manager is answered by the next hunts', async () => {
-    const live = await startLiveHunt({ store: fixture.store, logger: silentLogger, accountsPollMs: 20 });
+    const live = await startLiveHunt({ store: fixture.store, logger: silentLogger, feedPollMs: 20 });
     const original = await fixture.store.get('system_config', 'number_manager');
     try {
       expect(await live.index.lookup(NUMBER)).to.deep.include({ ok: true }).and.nested.include({ 'props.force_outbound': true });
@@ -178,7 +178,7 @@ describe('hunt live: leases, the accounts and system_config feeds', function () 
   });
 
   it('follows accounts: a disabled holder is refused before its account read at the first hunt expires', async () => {
-    const live = await startLiveHunt({ store: fixture.store, logger: silentLogger, accountsPollMs: 20 });
+    const live = await startLiveHunt({ store: fixture.store, logger: silentLogger, feedPollMs: 20 });
     try {
       // the feed's position is taken once the follower runs; an account read before it is trusted for 1 s only
       await new Promise((resolve) => setTimeout(resolve, 100));
