@@ -10,6 +10,7 @@ import { transitionPortInOnFirstCall } from '../../src/hunt/port-in';
 import type { HuntAnswer } from '../../src/hunt/lookup';
 import { NumberService } from '../../src/lifecycle/service';
 import { FixtureStore, loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
+import { runKnm } from '../helpers/cli';
 import { RESELLER } from '../helpers/kazoo-roles';
 
 const config = defaultNumberManagerConfig();
@@ -174,6 +175,13 @@ describe('hunt: lookup_account over the fixture store', function () {
     expect((await transitionPortInOnFirstCall(service, await index.lookup('+15551233322'), async () => false)).kind).to.equal('not_porting');
   });
 
+  it('knm hunt refuses what is not a dialled number: exit 2, one line naming it, before any look-up', async () => {
+    const result = await runKnm(['hunt', '+1555abc'], { COUCH_URL: fixture.server.url });
+    expect(result.status).to.equal(2);
+    expect(result.stderr.trim().split('\n')).to.have.length(1);
+    expect(result.stderr).to.include('not a dialled number: "+1555abc"');
+  });
+
   it('answers GET /hunt/NUMBER over HTTP: 200 with the props, the error JSON with its code', async () => {
     const server = http.createServer(huntHandler(index));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -187,6 +195,13 @@ describe('hunt: lookup_account over the fixture store', function () {
       expect(await missing.json()).to.include({ error: 'not_found' });
       const other = await fetch(`${base}/elsewhere`);
       expect(other.status).to.equal(404);
+      const head = await fetch(`${base}/hunt/${encodeURIComponent('+15551233322')}`, { method: 'HEAD' });
+      expect([head.status, head.headers.get('content-type'), await head.text()]).to.deep.equal([200, 'application/json', '']);
+      const bad = await fetch(`${base}/hunt/%E0%A4%A`);
+      expect([bad.status, ((await bad.json()) as { error: string }).error]).to.deep.equal([400, 'invalid']);
+      // without a way to complete a port (no NumberService given), inbound=true is refused rather than ignored
+      const inbound = await fetch(`${base}/hunt/${encodeURIComponent('+14252151009')}?inbound=true`);
+      expect(inbound.status).to.equal(400);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
