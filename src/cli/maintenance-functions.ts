@@ -18,7 +18,7 @@ import {
   removeFromNumberDbsIfNotInAccountDb,
   removeWrongAssignedFromAccounts,
 } from '../maintenance/copies';
-import { initDbs, refreshNumbersDb } from '../maintenance/databases';
+import { initDbs, refreshNumbersDb, registerViews, updateNumberServicesView } from '../maintenance/databases';
 import {
   editAllowedFeatureOnSystemConfig,
   editFeatureOnNumber,
@@ -40,6 +40,7 @@ import {
 import { migrate, migrateUnassignedNumbers } from '../maintenance/migration';
 import { deleteNumber, generateNumbers, purgeState } from '../maintenance/numbers';
 import { appUsing, fixAppsForAccountDbs, fixAppsForNumberDbs, fixAppsOfNumbers, UsedByReport } from '../maintenance/used-by';
+import { accountIdOf } from '../numbers/db-names';
 import { refreshNumberDbs } from '../store/bootstrap';
 import { UsageError } from './output';
 
@@ -103,6 +104,15 @@ function featureEdit(edit: Edit, list: ListName, on: 'number' | 'reseller'): Mai
 function positiveInteger(name: string, text: string): number {
   if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`${name} must be a positive integer, not ${JSON.stringify(text)}`);
   return Number(text);
+}
+
+/** An account id or account database name, else a usage error (Kazoo's functions match ?MATCH_ACCOUNT_RAW). */
+function accountArgument(text: string): string {
+  try {
+    return accountIdOf(text);
+  } catch {
+    throw new UsageError(`ACCOUNT_ID must be a 32-character account id or its database name, not ${JSON.stringify(text)}`);
+  }
 }
 
 const FEATURE_EDITS: MaintenanceFunction[] = (['add', 'remove'] as const).flatMap((edit) =>
@@ -189,6 +199,29 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
       const env = await context.environment();
       const report = await refreshNumbersDb(env.store, env.designDocs, argument);
       return done(report, 'skipped' in report ? [`skipping ${argument}: ${report.reason}`] : []);
+    },
+  },
+  {
+    name: 'register_views',
+    params: [],
+    readable: 'register-views',
+    describe: "install Kazoo's and knm's design documents everywhere they belong: fixed, number and account databases",
+    run: async (context) => {
+      const env = await context.environment();
+      const report = await registerViews(env.store, env.designDocs, env.config.classifiers, (line) => context.log(line));
+      return done(report, report.failures.map(({ db, reason }) => `failed: ${db}: ${reason}`), report.failures.length);
+    },
+  },
+  {
+    name: 'update_number_services_view',
+    params: ['ACCOUNT_ID'],
+    readable: 'update-number-services-view',
+    describe: "write reconcile_services, generated from the current classifiers, into the account's _design/numbers",
+    run: async (context, [account]) => {
+      const env = await context.environment();
+      const report = await updateNumberServicesView(env.store, env.designDocs, env.config.classifiers, accountArgument(account));
+      if ('missing' in report) return done(report, [`no account database ${report.db}`], 1);
+      return done(report, [report.written ? `view updated for '${report.db}'` : `view already current for '${report.db}'`]);
     },
   },
   {
