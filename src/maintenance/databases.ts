@@ -53,9 +53,13 @@ export async function registerViews(store: Store, library: DesignDocLibrary, cla
   for (const db of FIXED_DATABASES) {
     const wanted = library.forDb(db);
     if (wanted.length === 0 || !(await store.dbExists(db))) continue;
-    const deployment = await deployDesignDocs(store, db, wanted);
-    if (deployment.written.length > 0) log?.(`${db}: wrote ${deployment.written.join(', ')}`);
-    designDocs.push(deployment);
+    try {
+      const deployment = await deployDesignDocs(store, db, wanted);
+      if (deployment.written.length > 0) log?.(`${db}: wrote ${deployment.written.join(', ')}`);
+      designDocs.push(deployment);
+    } catch (error) {
+      failures.push({ db, reason: error instanceof Error ? error.message : String(error) });
+    }
   }
   const numbers = await refreshNumberDbs({ store, library, log, skip: new Set(FIXED_DATABASES) });
   const accounts = await refreshAccountDbs({ store, library, log, classifiers });
