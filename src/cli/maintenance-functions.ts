@@ -240,7 +240,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     name: 'migrate_unassigned_numbers',
     params: ['DB_OR_NUMBER?'],
     readable: 'migrate-unassigned-numbers',
-    describe: 'clear pvt_used_by of unassigned numbers and re-save them in the current format',
+    describe: 'clear pvt_used_by of unassigned numbers, drop the features they may not have, re-save them in the current format',
     run: async (context, [argument]) => {
       const env = await context.environment();
       const report = await migrateUnassignedNumbers(env, argument, env.config.time_between_accounts_ms, (line) => context.log(line), context.step);

@@ -167,13 +167,27 @@ describe('maintenance over the fixture store', function () {
     expect(await fixture.store.get('numbers/+1650', '+16505550100')).to.include({ pvt_assigned_to: RESELLER });
   });
 
-  it('migrate_unassigned_numbers clears pvt_used_by of unassigned numbers', async () => {
+  it('migrate_unassigned_numbers clears pvt_used_by of unassigned numbers and prunes the features they may not have', async () => {
     const db = toDbName('+15551239876')!;
     const doc = await fixture.store.get(db, '+15551239876');
-    await fixture.store.put(db, { ...doc, pvt_used_by: 'callflow' });
+    // an unassigned number may have no external feature (e911, cnam…) nor failover; prepend stays
+    await fixture.store.put(db, {
+      ...doc,
+      pvt_used_by: 'trunkstore',
+      pvt_features: { local: {}, e911: { street_address: '1 Main St' }, failover: { e164: '+14155550000' }, prepend: { enabled: true, name: 'Sales' } },
+      e911: { street_address: '1 Main St' },
+      failover: { e164: '+14155550000' },
+      cnam: { display_name: 'Shop', inbound_lookup: true },
+      prepend: { enabled: true, name: 'Sales' },
+      ui_metadata: { origin: 'test' },
+    });
     const report = await migrateUnassignedNumbers(env, 'numbers%2F%2B1555');
     expect(report.databases[0].failed).to.deep.equal([]);
-    expect(await fixture.store.get(db, '+15551239876')).to.not.have.property('pvt_used_by');
+    const migrated = await fixture.store.get(db, '+15551239876');
+    expect(migrated).to.not.have.property('pvt_used_by');
+    expect(migrated).to.not.have.any.keys('e911', 'failover', 'cnam');
+    expect(migrated).to.deep.include({ prepend: { enabled: true, name: 'Sales' }, ui_metadata: { origin: 'test' } });
+    expect(Object.keys(migrated.pvt_features as object)).to.not.include.members(['e911', 'failover']);
   });
 
   it("used_by repair: callflow, trunkstore, both left alone, neither removed; an account without the apps' views is reported", async () => {
