@@ -39,7 +39,7 @@ import {
 } from '../maintenance/feature-permissions';
 import { migrate, migrateUnassignedNumbers } from '../maintenance/migration';
 import { deleteNumber, generateNumbers, purgeState } from '../maintenance/numbers';
-import { appUsing, fixAppsForAccountDbs, fixAppsForNumberDbs, fixAppsOfNumbers, UsedByReport } from '../maintenance/used-by';
+import { appUsing, fixAppsForAccountDbs, fixAppsForNumberDbs, fixAppsOfAccountNumbers, fixAppsOfNumbers, UsedByReport } from '../maintenance/used-by';
 import { accountIdOf } from '../numbers/db-names';
 import { refreshNumberDbs } from '../store/bootstrap';
 import { UsageError } from './output';
@@ -466,6 +466,16 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     run: async (context, numbers) => {
       const env = await context.environment();
       return usedByResult(await fixAppsOfNumbers(env.store, (number) => env.rules.normalize(number), numbers));
+    },
+  },
+  {
+    name: 'fix_numbers_apps_in_accountdb',
+    params: ['ACCOUNT_ID', 'NUMBERS...'],
+    readable: 'fix-numbers-apps-in-accountdb',
+    describe: "set pvt_used_by of the given numbers' copies in the account database from its callflows and trunkstore",
+    run: async (context, [account, ...numbers]) => {
+      const env = await context.environment();
+      return usedByResult(await fixAppsOfAccountNumbers(env.store, (number) => env.rules.normalize(number), accountArgument(account), numbers));
     },
   },
   {

@@ -20,7 +20,7 @@ import {
 } from '../../src/maintenance/feature-permissions';
 import { copyContext, copyNumberDbsToAccounts, copyNumbersFromAccountDbToNumberDbs, removeFromAccountDbIfNotInNumberDb, removeWrongAssignedFromAccounts } from '../../src/maintenance/copies';
 import { migrateUnassignedNumbers } from '../../src/maintenance/migration';
-import { fixAppsForNumberDbs, fixedUsedBy } from '../../src/maintenance/used-by';
+import { fixAppsForNumberDbs, fixAppsOfAccountNumbers, fixedUsedBy } from '../../src/maintenance/used-by';
 import { couchStateStore } from '../../src/pipeline/state-store';
 import { FIXTURES_DIR } from '../helpers/fixtures';
 import { fixtureDocs, FixtureStore, loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
@@ -212,5 +212,12 @@ describe('maintenance over the fixture store', function () {
     const fixed = await fixAppsForNumberDbs(fixture.store, { numberDbs: ['numbers/+1555'], accounts: [RESELLER] });
     expect(fixed).to.deep.include({ fixed: 1, failures: [] });
     expect((await fixture.store.get('numbers/+1555', '+15551233322')).pvt_used_by).to.equal('trunkstore');
+
+    // fix_numbers_apps_in_accountdb: the account's own copy, named by number
+    await fixture.store.put(resellerDb, { ...(await fixture.store.get('numbers/+1555', '+15551233322')), _rev: undefined, pvt_used_by: 'callflow' });
+    const copy = await fixAppsOfAccountNumbers(fixture.store, (number) => rules.normalize(number), RESELLER, ['+15551233322', '+15559999999']);
+    expect(copy.fixed).to.equal(1);
+    expect(copy.failures.map((failure) => failure.id)).to.deep.equal(['+15559999999']);
+    expect((await fixture.store.get(resellerDb, '+15551233322')).pvt_used_by).to.equal('trunkstore');
   });
 });
