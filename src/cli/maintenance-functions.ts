@@ -39,6 +39,7 @@ import {
 } from '../maintenance/feature-permissions';
 import { migrate, migrateUnassignedNumbers } from '../maintenance/migration';
 import { deleteNumber, generateNumbers, purgeState } from '../maintenance/numbers';
+import { migratePortRequests, PORT_REQUEST_BATCH_PAUSE_MS } from '../maintenance/port-requests';
 import { appUsing, fixAppsForAccountDbs, fixAppsForNumberDbs, fixAppsOfAccountNumbers, fixAppsOfNumbers, UsedByReport } from '../maintenance/used-by';
 import { accountIdOf } from '../numbers/db-names';
 import { refreshNumberDbs } from '../store/bootstrap';
@@ -246,6 +247,18 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
       const report = await migrateUnassignedNumbers(env, argument, env.config.time_between_accounts_ms, (line) => context.log(line), context.step);
       const failed = report.databases.reduce((sum, db) => sum + db.failed.length, 0);
       return done(report, [`${failed} failed`], failed);
+    },
+  },
+  {
+    name: 'migrate_port_requests',
+    params: [],
+    readable: 'migrate-port-requests',
+    describe: 'complete port requests: pvt_tree, port authority and its name, account name; superduper_comment → is_private',
+    run: async (context) => {
+      const report = await migratePortRequests((await context.environment()).store, PORT_REQUEST_BATCH_PAUSE_MS, (line) => context.log(line));
+      const lines = [`migrated ${report.migrated.length} port requests, ${report.unchanged} unchanged, ${report.failures.length} failed`];
+      for (const { id, reason } of report.failures) lines.push(`\t${id}: ${reason}`);
+      return done(report, lines, report.failures.length);
     },
   },
   {
