@@ -25,9 +25,15 @@ export const knmInum: Carrier = {
 };
 
 /** `generate_numbers inum <Account> <Start> <Quantity>`: 4.3 takes only 15-digit iNum starts (8835100…). */
-export async function generateInumNumbers(context: CarrierContext, accountId: string, start: string, quantity: number): Promise<GeneratedNumbers> {
+export async function generateInumNumbers(
+  context: CarrierContext,
+  accountId: string,
+  start: string,
+  quantity: number,
+  progress?: (written: number, total: number) => void,
+): Promise<GeneratedNumbers> {
   if (!/^8835100\d{8}$/.test(start)) {
     throw new KnmError('invalid', 400, `an iNum start is 15 digits beginning 8835100, not ${JSON.stringify(start)}`, { hint: 'e.g. 883510000000001' });
   }
-  return generatePoolNumbers(INUM_DB, context, accountId, start, quantity);
+  return generatePoolNumbers(INUM_DB, context, accountId, start, quantity, progress);
 }

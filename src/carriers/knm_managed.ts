@@ -21,6 +21,12 @@ export const knmManaged: Carrier = {
 };
 
 /** `generate_numbers managed <Account> <Start> <Quantity>`. */
-export function generateManagedNumbers(context: CarrierContext, accountId: string, start: string, quantity: number): Promise<GeneratedNumbers> {
-  return generatePoolNumbers(MANAGED_DB, context, accountId, start, quantity);
+export function generateManagedNumbers(
+  context: CarrierContext,
+  accountId: string,
+  start: string,
+  quantity: number,
+  progress?: (written: number, total: number) => void,
+): Promise<GeneratedNumbers> {
+  return generatePoolNumbers(MANAGED_DB, context, accountId, start, quantity, progress);
 }

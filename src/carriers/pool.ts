@@ -66,7 +66,14 @@ export interface GeneratedNumbers {
  * `+<start+i>` for the account, `available`, in the 4.3 shape (no timestamps, no module name). Kazoo only puts
  * `+` in front of the integer, so `start` must be the full number with its country code.
  */
-export async function generatePoolNumbers(db: string, context: CarrierContext, accountId: string, start: string, quantity: number): Promise<GeneratedNumbers> {
+export async function generatePoolNumbers(
+  db: string,
+  context: CarrierContext,
+  accountId: string,
+  start: string,
+  quantity: number,
+  progress?: (written: number, total: number) => void,
+): Promise<GeneratedNumbers> {
   if (!/^[1-9]\d{0,14}$/.test(start)) {
     throw new KnmError('invalid', 400, `start must be the first number's digits with its country code (up to 15), not ${JSON.stringify(start)}`, { hint: 'e.g. 14158867900' });
   }
@@ -86,6 +93,7 @@ export async function generatePoolNumbers(db: string, context: CarrierContext, a
       if (result.ok) created.push(result.id);
       else errors.push({ number: result.id, reason: result.reason ?? result.error });
     }
+    progress?.(created.length + errors.length, quantity);
   }
   return { created, errors };
 }

@@ -50,8 +50,8 @@ export interface MaintenanceContext {
   environment(): Promise<LifecycleEnvironment>;
   /** Progress lines on stderr. */
   log(line: string): void;
-  /** Progress of a loop over databases: a bar on a terminal, plain lines otherwise. */
-  step(done: number, total: number): void;
+  /** Progress of long work (`unit`: databases unless told): a bar on a terminal, plain lines otherwise. */
+  step(done: number, total: number, unit?: string): void;
 }
 
 export interface MaintenanceResult {
@@ -279,7 +279,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     run: async (context, [type, accountId, start, quantity]) => {
       if (type !== 'managed' && type !== 'inum') throw new UsageError(`TYPE must be managed or inum, not ${JSON.stringify(type)}`);
       const count = positiveInteger('QUANTITY', quantity);
-      const report = await generateNumbers(await context.environment(), type, accountId, start, count);
+      const report = await generateNumbers(await context.environment(), type, accountId, start, count, (written, total) => context.step(written, total, 'numbers'));
       context.log(`${report.created.length} numbers written to numbers/${type}, ${report.errors.length} failed`);
       return done(report, report.errors.map(({ number, reason }) => `${number}: ${reason}`), report.errors.length);
     },

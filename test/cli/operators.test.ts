@@ -32,6 +32,8 @@ describe('cli: operators (sup, maintenance, hunt, import, export, status)', func
     const result = await knm(['sup', 'kazoo_number_manager_maintenance', 'generate_numbers', 'managed', RESELLER, '2223334000', '5'], fixture.server.url);
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.equal('');
+    // not a terminal: plain progress lines, the last one when the work is done
+    expect(result.stderr).to.match(/^knm sup kazoo_number_manager_maintenance generate_numbers \(numbers\): 5\/5 100\.0% /m);
     expect(await fixture.store.get('numbers/managed', '+2223334004')).to.include({ pvt_account_id: RESELLER, pvt_state: 'available' });
   });
 
