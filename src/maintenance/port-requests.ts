@@ -12,13 +12,13 @@ import { isJsonObject, JsonValue } from '../documents/json';
 import { readAccountDoc } from '../lifecycle/accounts';
 import { accountDbName } from '../numbers/db-names';
 import type { Store } from '../store/client';
-import type { ChangesBatch, CouchDoc, Seq } from '../store/types';
+import type { CouchDoc } from '../store/types';
+import { masterAccountId } from './accounts';
 import { pause, viewRows } from './number-dbs';
 
 const PORT_REQUESTS_DB = 'port_requests';
 const ACCOUNTS_DB = 'accounts';
 const BATCH = 50;
-const ACCOUNTS_PAGE = 1000;
 /** knm_port_request:migrate/2 sleeps 5 s between batches. */
 export const PORT_REQUEST_BATCH_PAUSE_MS = 5000;
 
@@ -149,29 +149,8 @@ class AccountFactsCache {
     return authority;
   }
 
-  /**
-   * kapps_util:get_master_account_id/0: `system_config/accounts` `master_account_id`, else the oldest account without
-   * ancestors.
-   */
   private masterAccount(): Promise<string | undefined> {
-    this.master ??= (async () => {
-      const config = await this.store.getOrNull('system_config', 'accounts');
-      const configured = isJsonObject(config?.default) ? config.default.master_account_id : undefined;
-      if (typeof configured === 'string' && configured !== '') return configured;
-      const roots: { id: string; created: number }[] = [];
-      // every account document, a page of the accounts database's changes at a time
-      for (let since: Seq = '0'; ; ) {
-        const batch: ChangesBatch = await this.store.changes(ACCOUNTS_DB, { since, limit: ACCOUNTS_PAGE, include_docs: true });
-        for (const change of batch.results) {
-          const account = change.deleted === true || change.id.startsWith('_design/') ? undefined : readAccountDoc(change.doc);
-          if (account !== undefined && account.tree.length === 0) roots.push({ id: account.id, created: Number(change.doc?.pvt_created ?? 0) });
-        }
-        if (batch.results.length < ACCOUNTS_PAGE) break;
-        since = batch.last_seq;
-      }
-      roots.sort((a, b) => a.created - b.created);
-      return roots[0]?.id;
-    })();
+    this.master ??= masterAccountId(this.store);
     return this.master;
   }
 }
