@@ -89,6 +89,11 @@ function usedByResult(report: UsedByReport): MaintenanceResult {
   return done(report, lines, report.failures.length);
 }
 
+/** A deployment of design documents: one line per database that failed. */
+function deploymentResult(report: { readonly failures: readonly { db: string; reason: string }[] }): MaintenanceResult {
+  return done(report, report.failures.map(({ db, reason }) => `failed: ${db}: ${reason}`), report.failures.length);
+}
+
 function featureEdit(edit: Edit, list: ListName, on: 'number' | 'reseller'): MaintenanceFunction['run'] {
   return async (context, [feature, target]) => {
     if (!isKnownFeature(feature)) return done({ error: 'unknown_feature', feature }, unknownFeatureLines(feature), 1);
@@ -188,7 +193,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     run: async (context) => {
       const env = await context.environment();
       const report = await refreshNumberDbs({ store: env.store, library: env.designDocs, log: (line) => context.log(line) });
-      return done(report, report.failures.map(({ db, reason }) => `failed: ${db}: ${reason}`), report.failures.length);
+      return deploymentResult(report);
     },
   },
   {
@@ -210,7 +215,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     run: async (context) => {
       const env = await context.environment();
       const report = await registerViews(env.store, env.designDocs, env.config.classifiers, (line) => context.log(line));
-      return done(report, report.failures.map(({ db, reason }) => `failed: ${db}: ${reason}`), report.failures.length);
+      return deploymentResult(report);
     },
   },
   {

@@ -4,31 +4,21 @@
  * store as Kazoo's knm_reserved / knm_reserved_reseller do.
  */
 import { expect } from 'chai';
-import fs from 'node:fs';
-import path from 'node:path';
 import vm from 'node:vm';
 import type { SearchOptions } from '../../src/carriers/carrier';
 import { knmReserved } from '../../src/carriers/knm_reserved';
 import { knmReservedReseller } from '../../src/carriers/knm_reserved_reseller';
 import { Classifiers, defaultNumberManagerConfig } from '../../src/config/number-manager';
-import type { LifecycleEnvironment } from '../../src/lifecycle/service';
 import { copyContext, copyNumberDbsToAccounts } from '../../src/maintenance/copies';
 import { registerViews, updateNumberServicesView } from '../../src/maintenance/databases';
-import { compileNumberRules } from '../../src/numbers/rules';
 import { accountDbName } from '../../src/numbers/db-names';
 import { bootstrap } from '../../src/store/bootstrap';
 import type { DesignDoc } from '../../src/store/design-docs';
 import { numberServicesMap, NUMBER_SERVICES_REDUCE } from '../../src/store/number-services-view';
-import { FIXTURES_DIR } from '../helpers/fixtures';
-import { fixtureDocs, FixtureStore, loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
+import { fixtureDocs, fixtureNumberFolders, loadFixtures, NOW, useFixtureStore } from '../helpers/fixture-store';
 import { CHILD, MASTER, RESELLER } from '../helpers/kazoo-roles';
 
 const config = defaultNumberManagerConfig();
-
-function fixtureFolders(): string[] {
-  return fs.readdirSync(path.join(FIXTURES_DIR, 'dbs')).filter((name) => name.startsWith('numbers%2F%2B'));
-}
-const { rules } = compileNumberRules(config);
 
 /** Runs a map function over documents the way CouchDB calls it, collecting what it emits. */
 function mapOver(source: string, docs: readonly Record<string, unknown>[]): { key: unknown; value: unknown }[] {
@@ -40,20 +30,12 @@ function mapOver(source: string, docs: readonly Record<string, unknown>[]): { ke
 
 describe("account databases: Kazoo's _design/numbers and the reserved carriers (issue 7)", function () {
   this.timeout(60000);
-  let fixture: FixtureStore;
-  let env: LifecycleEnvironment;
+  const suite = useFixtureStore();
   const accountDbs = [RESELLER, CHILD].map((account) => accountDbName(account));
 
-  before(async () => {
-    fixture = await startFixtureStore();
-    env = { store: fixture.store, designDocs: fixture.library, rules, config, clock: () => NOW };
-  });
-  after(async () => {
-    await fixture.server.close();
-  });
   beforeEach(async () => {
-    await loadFixtures(fixture.store, fixture.library);
-    for (const db of accountDbs) await fixture.store.createDb(db);
+    await loadFixtures(suite.fixture.store, suite.fixture.library);
+    for (const db of accountDbs) await suite.fixture.store.createDb(db);
   });
 
   it('reconcile_services is Kazoo\'s generated text: the first matching classifier, in stored order; the reduce sums', () => {
@@ -81,32 +63,32 @@ describe("account databases: Kazoo's _design/numbers and the reserved carriers (
 
   it('bootstrap and register_views install it in every account database (a second run writes nothing); update_number_services_view follows the classifiers', async () => {
     // bootstrap ran before the account databases existed: a second bootstrap finds them
-    const report = await bootstrap({ store: fixture.store, target: { url: fixture.server.url }, library: fixture.library, now: NOW });
+    const report = await bootstrap({ store: suite.fixture.store, target: { url: suite.fixture.server.url }, library: suite.fixture.library, now: NOW });
     for (const db of accountDbs) expect(report.designDocs.find((deployment) => deployment.db === db)?.written).to.deep.equal(['_design/numbers']);
-    const installed = await fixture.store.get<DesignDoc>(accountDbs[0], '_design/numbers');
+    const installed = await suite.fixture.store.get<DesignDoc>(accountDbs[0], '_design/numbers');
     expect(Object.keys(installed.views ?? {}).sort()).to.deep.equal(['assigned_to', 'list_by_app', 'list_by_number', 'list_reserved', 'reconcile_services']);
     expect(installed.views?.reconcile_services.map).to.equal(numberServicesMap(config.classifiers));
     expect(installed).to.not.have.property('kazoo');
 
-    const again = await registerViews(fixture.store, fixture.library, config.classifiers);
+    const again = await registerViews(suite.fixture.store, suite.fixture.library, config.classifiers);
     expect(again.failures).to.deep.equal([]);
     expect(again.designDocs.filter((deployment) => deployment.written.length > 0)).to.deep.equal([]);
     expect(again.designDocs.map((deployment) => deployment.db)).to.include.members([...accountDbs, 'numbers/+1555', 'port_requests']);
 
     const mine: Classifiers = { tollfree_us: { regex: '^\\+1(800\\d{7})$' } };
-    expect(await updateNumberServicesView(fixture.store, fixture.library, mine, RESELLER)).to.deep.equal({ db: accountDbs[0], written: true });
-    expect(await updateNumberServicesView(fixture.store, fixture.library, mine, accountDbs[0])).to.deep.equal({ db: accountDbs[0], written: false });
-    expect((await fixture.store.get<DesignDoc>(accountDbs[0], '_design/numbers')).views?.reconcile_services.map).to.equal(numberServicesMap(mine));
-    expect(await updateNumberServicesView(fixture.store, fixture.library, mine, MASTER)).to.deep.equal({ db: accountDbName(MASTER), missing: true });
+    expect(await updateNumberServicesView(suite.fixture.store, suite.fixture.library, mine, RESELLER)).to.deep.equal({ db: accountDbs[0], written: true });
+    expect(await updateNumberServicesView(suite.fixture.store, suite.fixture.library, mine, accountDbs[0])).to.deep.equal({ db: accountDbs[0], written: false });
+    expect((await suite.fixture.store.get<DesignDoc>(accountDbs[0], '_design/numbers')).views?.reconcile_services.map).to.equal(numberServicesMap(mine));
+    expect(await updateNumberServicesView(suite.fixture.store, suite.fixture.library, mine, MASTER)).to.deep.equal({ db: accountDbName(MASTER), missing: true });
   });
 
   it("knm_reserved and knm_reserved_reseller find the fixture's reserved numbers through the account view, as Kazoo's view sees them", async () => {
-    await registerViews(fixture.store, fixture.library, config.classifiers);
-    const copied = await copyNumberDbsToAccounts(copyContext(env));
+    await registerViews(suite.fixture.store, suite.fixture.library, config.classifiers);
+    const copied = await copyNumberDbsToAccounts(copyContext(suite.env));
     expect(copied.failures.filter((failure) => accountDbs.includes(failure.db))).to.deep.equal([]);
 
     const options: SearchOptions = { prefix: '424', normalizedPrefix: '+1424', country: 'US', dialcode: '+1', offset: 0, accountId: RESELLER, resellerId: MASTER };
-    const context = { store: fixture.store, now: NOW, authBy: RESELLER };
+    const context = { store: suite.fixture.store, now: NOW, authBy: RESELLER };
     // list_reserved needs pvt_type "number": Kazoo's fixture +14252151010 has none, so Kazoo's view skips it too
     const reservedFixtures = ['numbers%2F%2B1424', 'numbers%2F%2B1425'].flatMap((folder) => fixtureDocs(folder)).filter((doc) => doc.pvt_state === 'reserved' && doc.pvt_assigned_to === RESELLER);
     expect(reservedFixtures.map((doc) => doc._id).sort()).to.deep.equal(['+14242424247', '+14242424248', '+14252151010']);
@@ -128,13 +110,13 @@ describe("account databases: Kazoo's _design/numbers and the reserved carriers (
     // the child holds no reserved number
     expect(await knmReserved.findNumbers!('+1424', 10, { ...options, accountId: CHILD }, context)).to.deep.equal({ ok: true, bulk: false, numbers: [] });
 
-    const services = await fixture.store.view<string, { classifications: Record<string, Record<string, number>>; features: Record<string, number> }>(accountDbs[0], 'numbers', 'reconcile_services', { reduce: true });
+    const services = await suite.fixture.store.view<string, { classifications: Record<string, Record<string, number>>; features: Record<string, number> }>(accountDbs[0], 'numbers', 'reconcile_services', { reduce: true });
     expect(services.rows).to.have.length(1);
     // the reseller's copies Kazoo's map counts (pvt_type number), by knm's own classifier and module
     const counted: Record<string, Record<string, number>> = {};
-    for (const doc of fixtureFolders().flatMap((folder) => fixtureDocs(folder))) {
+    for (const doc of fixtureNumberFolders().flatMap((folder) => fixtureDocs(folder))) {
       if (doc.pvt_type !== 'number' || doc.pvt_assigned_to !== RESELLER) continue;
-      const classifier = rules.classify(String(doc._id)) ?? '';
+      const classifier = suite.env.rules.classify(String(doc._id)) ?? '';
       counted[classifier] = { ...counted[classifier], [String(doc.pvt_module_name)]: (counted[classifier]?.[String(doc.pvt_module_name)] ?? 0) + 1 };
     }
     expect(services.rows[0].value.classifications).to.deep.equal(counted);

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { migratedPortRequest, migratePortRequests } from '../../src/maintenance/port-requests';
 import { accountDbName } from '../../src/numbers/db-names';
-import { FixtureStore, loadFixtures, startFixtureStore } from '../helpers/fixture-store';
+import { loadFixtures, useFixtureStore } from '../helpers/fixture-store';
 import { CHILD, MASTER, RESELLER } from '../helpers/kazoo-roles';
 
 const GREAT_GRANDCHILD = 'account0000000000000000000000004';
@@ -14,16 +14,10 @@ function portRequest(id: string, accountId: string, fields: Record<string, unkno
 
 describe('migrate_port_requests (knm_port_request:migrate/0)', function () {
   this.timeout(60000);
-  let fixture: FixtureStore;
+  const suite = useFixtureStore();
 
-  before(async () => {
-    fixture = await startFixtureStore();
-  });
-  after(async () => {
-    await fixture.server.close();
-  });
   beforeEach(async () => {
-    await loadFixtures(fixture.store, fixture.library);
+    await loadFixtures(suite.fixture.store, suite.fixture.library);
   });
 
   it('renames superduper_comment to is_private and leaves a complete request alone', () => {
@@ -34,7 +28,7 @@ describe('migrate_port_requests (knm_port_request:migrate/0)', function () {
   });
 
   it("fills tree, account name and the port authority from the whitelabel documents up the tree, else the master account", async () => {
-    const { store } = fixture;
+    const { store } = suite.fixture;
     // the reseller handles its descendants' ports; the child names itself, which counts for its descendants only
     for (const [account, authority] of [[RESELLER, RESELLER], [CHILD, CHILD]]) {
       await store.createDb(accountDbName(account));
