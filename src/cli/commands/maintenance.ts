@@ -28,6 +28,10 @@ export async function runMaintenance(fn: MaintenanceFunction, args: readonly str
   let result;
   try {
     result = await fn.run(context, args);
+  } catch (error) {
+    // an argument the function refused: the one line names it, the usage says what it takes
+    if (error instanceof UsageError) throw new UsageError(`${error.message} (usage: ${usageOf(fn, options.command)})`);
+    throw error;
   } finally {
     progress?.finish();
   }
