@@ -34,12 +34,14 @@ export function migratedPortRequest(doc: CouchDoc, facts: PortRequestFacts): Cou
   let next: CouchDoc = doc;
   if (doc.pvt_tree === undefined && facts.tree !== undefined) next = { ...next, pvt_tree: [...facts.tree] };
   if ((doc.pvt_port_authority === undefined || doc.pvt_port_authority_name === undefined) && facts.authority !== undefined) {
-    next = { ...next, pvt_port_authority: facts.authority.id, pvt_port_authority_name: facts.authority.name ?? null };
+    const { id, name } = facts.authority;
+    next = { ...next, pvt_port_authority: id, ...(name === undefined ? {} : { pvt_port_authority_name: name }) };
   }
   if (doc.pvt_account_name === undefined && facts.accountName !== undefined) next = { ...next, pvt_account_name: facts.accountName };
   const comments = Array.isArray(doc.comments) ? (doc.comments as JsonValue[]) : [];
   if (comments.some((comment) => isJsonObject(comment) && 'superduper_comment' in comment)) next = { ...next, comments: comments.map(privateComment) };
-  return next === doc ? undefined : next;
+  // a request that stays short of a name (its authority has none) is not rewritten on every run
+  return JSON.stringify(next) === JSON.stringify(doc) ? undefined : next;
 }
 
 function privateComment(comment: JsonValue): JsonValue {

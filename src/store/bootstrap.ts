@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import couchdbBootstrap from 'couchdb-bootstrap';
 import { KnmError } from '../errors';
 import { Classifiers, defaultNumberManagerDocument, readNumberManagerConfig } from '../config/number-manager';
-import { accountDbName, isAccountDbName } from '../numbers/db-names';
+import { isAccountDbName } from '../numbers/db-names';
 import { defaultTasksDocument } from '../config/tasks';
 import type { Store } from './client';
 import type { StoreTarget } from './connection';
@@ -142,8 +142,6 @@ export async function refreshNumberDbs(options: RefreshOptions): Promise<Pick<Bo
 export interface AccountRefreshOptions extends RefreshOptions {
   /** `classifiers` of system_config/number_manager: the `reconcile_services` view is generated from them. */
   classifiers: Classifiers;
-  /** Only these accounts (ids or database names); every account database when absent. */
-  accounts?: readonly string[];
 }
 
 /** Every account database (`account/xx/yy/…`, not the monthly ones), in name order. */
@@ -158,9 +156,7 @@ export async function listAccountDbs(store: Store): Promise<string[]> {
  */
 export async function refreshAccountDbs(options: AccountRefreshOptions): Promise<Pick<BootstrapReport, 'designDocs' | 'failures'>> {
   const { store, library, classifiers } = options;
-  const named = options.accounts?.map((account) => accountDbName(account));
-  const existing = await listAccountDbs(store);
-  const dbs = named === undefined ? existing : named.filter((db) => existing.includes(db));
+  const dbs = await listAccountDbs(store);
   return deployToEach(dbs, (db) => accountDesignDocs(library.forDb(db), classifiers), 'account database', options);
 }
 
