@@ -1,11 +1,8 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import path from 'node:path';
 import { defaultNumberManagerConfig } from '../../src/config/number-manager';
 import { compileNumberRules } from '../../src/numbers/rules';
 import { accountDbName, toDbName } from '../../src/numbers/db-names';
 import type { LifecycleEnvironment } from '../../src/lifecycle/service';
-import type { Store } from '../../src/store/client';
 import { numbersStatus } from '../../src/maintenance/status';
 import { carrierModuleUsage, conversionLines, convertCarrierModule, moduleUsageLines } from '../../src/maintenance/carrier-modules';
 import { generateNumbers, purgeState } from '../../src/maintenance/numbers';
@@ -22,25 +19,17 @@ import { copyContext, copyNumberDbsToAccounts, copyNumbersFromAccountDbToNumberD
 import { migrateUnassignedNumbers } from '../../src/maintenance/migration';
 import { fixAppsForNumberDbs, fixAppsOfAccountNumbers, fixedUsedBy } from '../../src/maintenance/used-by';
 import { couchStateStore } from '../../src/pipeline/state-store';
-import { FIXTURES_DIR } from '../helpers/fixtures';
-import { fixtureDocs, FixtureStore, loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
+import { deployDesignDocs } from '../../src/store/bootstrap';
+import { fixtureDocs, fixtureNumberFolders, FixtureStore, loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
 import { MASTER, RESELLER } from '../helpers/kazoo-roles';
 
 const config = defaultNumberManagerConfig();
 const { rules } = compileNumberRules(config);
 
-/** Kazoo's account-database `_design/numbers`, installed as Kazoo installs it (map lines joined). */
-async function installAccountViews(store: Store, db: string): Promise<void> {
-  const file = JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, 'views', '4.3', 'account-dbs', 'numbers.json'), 'utf8'));
-  const { kazoo: _placement, ...doc } = file;
-  for (const view of Object.values(doc.views) as { map: string | string[] }[]) if (Array.isArray(view.map)) view.map = view.map.join('');
-  await store.put(db, doc);
-}
-
 /** Counts of the fixture number documents by a key, as the views count them. */
 function fixtureCounts(key: (doc: Record<string, unknown>) => unknown): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const folder of fs.readdirSync(path.join(FIXTURES_DIR, 'dbs')).filter((name) => name.startsWith('numbers%2F%2B'))) {
+  for (const folder of fixtureNumberFolders()) {
     for (const doc of fixtureDocs(folder)) {
       const value = key(doc);
       if (value === undefined) continue;
@@ -145,7 +134,7 @@ describe('maintenance over the fixture store', function () {
   it('copies: number dbs over account copies, wrong holders and orphans removed, account copies into number dbs', async () => {
     const resellerDb = accountDbName(RESELLER);
     await fixture.store.createDb(resellerDb);
-    await installAccountViews(fixture.store, resellerDb);
+    await deployDesignDocs(fixture.store, resellerDb, fixture.library.forDb(resellerDb));
     const copied = await copyNumberDbsToAccounts(copyContext(env), ['numbers%2F%2B1555']);
     expect(copied.failures).to.deep.equal([]);
     expect(copied.saved).to.equal(fixtureDocs('numbers%2F%2B1555').filter((doc) => doc.pvt_assigned_to !== undefined).length);
