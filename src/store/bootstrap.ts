@@ -80,7 +80,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
 }
 
 /** The classifiers in force: system_config/number_manager as stored, Kazoo's defaults for what it lacks. */
-export async function storedClassifiers(store: Store): Promise<Classifiers> {
+async function storedClassifiers(store: Store): Promise<Classifiers> {
   return readNumberManagerConfig((await store.getOrNull('system_config', 'number_manager')) ?? undefined).config.classifiers;
 }
 
@@ -152,7 +152,7 @@ export async function listAccountDbs(store: Store): Promise<string[]> {
 /**
  * Kazoo's account design documents (`_design/numbers` with its `reconcile_services`) in every existing account
  * database, as kapps_maintenance:refresh_account_db/1 installs them: what the reserved carriers' searches and the
- * account-side maintenance commands read. Account databases are Kazoo's to create; a missing one is skipped.
+ * account-side maintenance commands read. Account databases are Kazoo's to create: knm refreshes those that exist.
  */
 export async function refreshAccountDbs(options: AccountRefreshOptions): Promise<Pick<BootstrapReport, 'designDocs' | 'failures'>> {
   const { store, library, classifiers } = options;
