@@ -1,8 +1,8 @@
 /** iNum numbers (+883 510 …) from the pool in `numbers/inum` (FACTS §5; 4.3 src/carriers/knm_inum.erl). */
 import { KnmError } from '../errors';
-import type { Carrier, CarrierContext } from './carrier';
+import type { Carrier } from './carrier';
 import { searchPool } from './db-search';
-import { generatePoolNumbers, GeneratedNumbers, markPoolAcquired, markPoolReturned } from './pool';
+import { GenerateNumbers, markPoolAcquired, markPoolReturned, poolNumbersGenerator } from './pool';
 
 export const INUM_DB = 'numbers/inum';
 
@@ -24,10 +24,12 @@ export const knmInum: Carrier = {
     })),
 };
 
+const generateInumPool = poolNumbersGenerator(INUM_DB);
+
 /** `generate_numbers inum <Account> <Start> <Quantity>`: 4.3 takes only 15-digit iNum starts (8835100…). */
-export async function generateInumNumbers(context: CarrierContext, accountId: string, start: string, quantity: number): Promise<GeneratedNumbers> {
+export const generateInumNumbers: GenerateNumbers = async (context, accountId, start, quantity, progress) => {
   if (!/^8835100\d{8}$/.test(start)) {
     throw new KnmError('invalid', 400, `an iNum start is 15 digits beginning 8835100, not ${JSON.stringify(start)}`, { hint: 'e.g. 883510000000001' });
   }
-  return generatePoolNumbers(INUM_DB, context, accountId, start, quantity);
-}
+  return generateInumPool(context, accountId, start, quantity, progress);
+};

@@ -1,7 +1,7 @@
 /** Numbers from the operator's managed pool in `numbers/managed` (FACTS §5; 4.3 src/carriers/knm_managed.erl). */
-import type { Carrier, CarrierContext } from './carrier';
+import type { Carrier } from './carrier';
 import { searchPool } from './db-search';
-import { generatePoolNumbers, GeneratedNumbers, markPoolAcquired, markPoolReturned } from './pool';
+import { GenerateNumbers, markPoolAcquired, markPoolReturned, poolNumbersGenerator } from './pool';
 
 export const MANAGED_DB = 'numbers/managed';
 
@@ -21,6 +21,4 @@ export const knmManaged: Carrier = {
 };
 
 /** `generate_numbers managed <Account> <Start> <Quantity>`. */
-export function generateManagedNumbers(context: CarrierContext, accountId: string, start: string, quantity: number): Promise<GeneratedNumbers> {
-  return generatePoolNumbers(MANAGED_DB, context, accountId, start, quantity);
-}
+export const generateManagedNumbers: GenerateNumbers = poolNumbersGenerator(MANAGED_DB);

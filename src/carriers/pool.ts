@@ -61,31 +61,43 @@ export interface GeneratedNumbers {
   errors: { number: string; reason: string }[];
 }
 
+/** generate_numbers(Account, Start, Quantity) of a pool carrier; `progress` hears of each batch written. */
+export type GenerateNumbers = (
+  context: CarrierContext,
+  accountId: string,
+  start: string,
+  quantity: number,
+  progress?: (written: number, total: number) => void,
+) => Promise<GeneratedNumbers>;
+
 /**
  * generate_numbers(Account, Start, Quantity) of knm_managed / knm_inum (FACTS §5): `quantity` pool documents
  * `+<start+i>` for the account, `available`, in the 4.3 shape (no timestamps, no module name). Kazoo only puts
  * `+` in front of the integer, so `start` must be the full number with its country code.
  */
-export async function generatePoolNumbers(db: string, context: CarrierContext, accountId: string, start: string, quantity: number): Promise<GeneratedNumbers> {
-  if (!/^[1-9]\d{0,14}$/.test(start)) {
-    throw new KnmError('invalid', 400, `start must be the first number's digits with its country code (up to 15), not ${JSON.stringify(start)}`, { hint: 'e.g. 14158867900' });
-  }
-  if (!Number.isInteger(quantity) || quantity < 1) throw new KnmError('invalid', 400, `quantity must be a positive integer, not ${quantity}`);
-  const first = BigInt(start);
-  const docs: PoolDoc[] = Array.from({ length: quantity }, (_, i) => ({
-    _id: `+${(first + BigInt(i)).toString()}`,
-    pvt_account_id: accountId,
-    pvt_state: 'available',
-    pvt_type: 'number',
-  }));
-  const created: string[] = [];
-  const errors: GeneratedNumbers['errors'] = [];
-  for (let at = 0; at < docs.length; at += 500) {
-    const results = await context.store.bulkDocs(db, docs.slice(at, at + 500));
-    for (const result of results) {
-      if (result.ok) created.push(result.id);
-      else errors.push({ number: result.id, reason: result.reason ?? result.error });
+export function poolNumbersGenerator(db: string): GenerateNumbers {
+  return async (context, accountId, start, quantity, progress) => {
+    if (!/^[1-9]\d{0,14}$/.test(start)) {
+      throw new KnmError('invalid', 400, `start must be the first number's digits with its country code (up to 15), not ${JSON.stringify(start)}`, { hint: 'e.g. 14158867900' });
     }
-  }
-  return { created, errors };
+    if (!Number.isInteger(quantity) || quantity < 1) throw new KnmError('invalid', 400, `quantity must be a positive integer, not ${quantity}`);
+    const first = BigInt(start);
+    const docs: PoolDoc[] = Array.from({ length: quantity }, (_, i) => ({
+      _id: `+${(first + BigInt(i)).toString()}`,
+      pvt_account_id: accountId,
+      pvt_state: 'available',
+      pvt_type: 'number',
+    }));
+    const created: string[] = [];
+    const errors: GeneratedNumbers['errors'] = [];
+    for (let at = 0; at < docs.length; at += 500) {
+      const results = await context.store.bulkDocs(db, docs.slice(at, at + 500));
+      for (const result of results) {
+        if (result.ok) created.push(result.id);
+        else errors.push({ number: result.id, reason: result.reason ?? result.error });
+      }
+      progress?.(created.length + errors.length, quantity);
+    }
+    return { created, errors };
+  };
 }

@@ -18,7 +18,7 @@ import {
   removeFromNumberDbsIfNotInAccountDb,
   removeWrongAssignedFromAccounts,
 } from '../maintenance/copies';
-import { initDbs, refreshNumbersDb } from '../maintenance/databases';
+import { initDbs, refreshNumbersDb, registerViews, updateNumberServicesView } from '../maintenance/databases';
 import {
   editAllowedFeatureOnSystemConfig,
   editFeatureOnNumber,
@@ -39,7 +39,9 @@ import {
 } from '../maintenance/feature-permissions';
 import { migrate, migrateUnassignedNumbers } from '../maintenance/migration';
 import { deleteNumber, generateNumbers, purgeState } from '../maintenance/numbers';
-import { appUsing, fixAppsForAccountDbs, fixAppsForNumberDbs, fixAppsOfNumbers, UsedByReport } from '../maintenance/used-by';
+import { migratePortRequests, PORT_REQUEST_BATCH_PAUSE_MS } from '../maintenance/port-requests';
+import { appUsing, fixAppsForAccountDbs, fixAppsForNumberDbs, fixAppsOfAccountNumbers, fixAppsOfNumbers, UsedByReport } from '../maintenance/used-by';
+import { accountIdOf } from '../numbers/db-names';
 import { refreshNumberDbs } from '../store/bootstrap';
 import { UsageError } from './output';
 
@@ -48,8 +50,8 @@ export interface MaintenanceContext {
   environment(): Promise<LifecycleEnvironment>;
   /** Progress lines on stderr. */
   log(line: string): void;
-  /** Progress of a loop over databases: a bar on a terminal, plain lines otherwise. */
-  step(done: number, total: number): void;
+  /** Progress of long work (`unit`: databases unless told): a bar on a terminal, plain lines otherwise. */
+  step(done: number, total: number, unit?: string): void;
 }
 
 export interface MaintenanceResult {
@@ -87,6 +89,11 @@ function usedByResult(report: UsedByReport): MaintenanceResult {
   return done(report, lines, report.failures.length);
 }
 
+/** A deployment of design documents: one line per database that failed. */
+function deploymentResult(report: { readonly failures: readonly { db: string; reason: string }[] }): MaintenanceResult {
+  return done(report, report.failures.map(({ db, reason }) => `failed: ${db}: ${reason}`), report.failures.length);
+}
+
 function featureEdit(edit: Edit, list: ListName, on: 'number' | 'reseller'): MaintenanceFunction['run'] {
   return async (context, [feature, target]) => {
     if (!isKnownFeature(feature)) return done({ error: 'unknown_feature', feature }, unknownFeatureLines(feature), 1);
@@ -103,6 +110,15 @@ function featureEdit(edit: Edit, list: ListName, on: 'number' | 'reseller'): Mai
 function positiveInteger(name: string, text: string): number {
   if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`${name} must be a positive integer, not ${JSON.stringify(text)}`);
   return Number(text);
+}
+
+/** An account id or account database name, else a usage error (Kazoo's functions match ?MATCH_ACCOUNT_RAW). */
+function accountArgument(text: string): string {
+  try {
+    return accountIdOf(text);
+  } catch {
+    throw new UsageError(`ACCOUNT_ID must be a 32-character account id or its database name, not ${JSON.stringify(text)}`);
+  }
 }
 
 const FEATURE_EDITS: MaintenanceFunction[] = (['add', 'remove'] as const).flatMap((edit) =>
@@ -177,7 +193,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     run: async (context) => {
       const env = await context.environment();
       const report = await refreshNumberDbs({ store: env.store, library: env.designDocs, log: (line) => context.log(line) });
-      return done(report, report.failures.map(({ db, reason }) => `failed: ${db}: ${reason}`), report.failures.length);
+      return deploymentResult(report);
     },
   },
   {
@@ -189,6 +205,29 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
       const env = await context.environment();
       const report = await refreshNumbersDb(env.store, env.designDocs, argument);
       return done(report, 'skipped' in report ? [`skipping ${argument}: ${report.reason}`] : []);
+    },
+  },
+  {
+    name: 'register_views',
+    params: [],
+    readable: 'register-views',
+    describe: "install Kazoo's and knm's design documents everywhere they belong: fixed, number and account databases",
+    run: async (context) => {
+      const env = await context.environment();
+      const report = await registerViews(env.store, env.designDocs, env.config.classifiers, (line) => context.log(line));
+      return deploymentResult(report);
+    },
+  },
+  {
+    name: 'update_number_services_view',
+    params: ['ACCOUNT_ID'],
+    readable: 'update-number-services-view',
+    describe: "write reconcile_services, generated from the current classifiers, into the account's _design/numbers",
+    run: async (context, [account]) => {
+      const env = await context.environment();
+      const report = await updateNumberServicesView(env.store, env.designDocs, env.config.classifiers, accountArgument(account));
+      if ('missing' in report) return done(report, [`no account database ${report.db}`], 1);
+      return done(report, [report.written ? `view updated for '${report.db}'` : `view already current for '${report.db}'`]);
     },
   },
   {
@@ -207,12 +246,24 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     name: 'migrate_unassigned_numbers',
     params: ['DB_OR_NUMBER?'],
     readable: 'migrate-unassigned-numbers',
-    describe: 'clear pvt_used_by of unassigned numbers and re-save them in the current format',
+    describe: 'clear pvt_used_by of unassigned numbers, drop the features they may not have, re-save them in the current format',
     run: async (context, [argument]) => {
       const env = await context.environment();
       const report = await migrateUnassignedNumbers(env, argument, env.config.time_between_accounts_ms, (line) => context.log(line), context.step);
       const failed = report.databases.reduce((sum, db) => sum + db.failed.length, 0);
       return done(report, [`${failed} failed`], failed);
+    },
+  },
+  {
+    name: 'migrate_port_requests',
+    params: [],
+    readable: 'migrate-port-requests',
+    describe: 'complete port requests: pvt_tree, port authority and its name, account name; superduper_comment → is_private',
+    run: async (context) => {
+      const report = await migratePortRequests((await context.environment()).store, PORT_REQUEST_BATCH_PAUSE_MS, (line) => context.log(line));
+      const lines = [`migrated ${report.migrated.length} port requests, ${report.unchanged} unchanged, ${report.failures.length} failed`];
+      for (const { id, reason } of report.failures) lines.push(`\t${id}: ${reason}`);
+      return done(report, lines, report.failures.length);
     },
   },
   {
@@ -233,7 +284,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     run: async (context, [type, accountId, start, quantity]) => {
       if (type !== 'managed' && type !== 'inum') throw new UsageError(`TYPE must be managed or inum, not ${JSON.stringify(type)}`);
       const count = positiveInteger('QUANTITY', quantity);
-      const report = await generateNumbers(await context.environment(), type, accountId, start, count);
+      const report = await generateNumbers(await context.environment(), type, accountId, start, count, (written, total) => context.step(written, total, 'numbers'));
       context.log(`${report.created.length} numbers written to numbers/${type}, ${report.errors.length} failed`);
       return done(report, report.errors.map(({ number, reason }) => `${number}: ${reason}`), report.errors.length);
     },
@@ -433,6 +484,16 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     run: async (context, numbers) => {
       const env = await context.environment();
       return usedByResult(await fixAppsOfNumbers(env.store, (number) => env.rules.normalize(number), numbers));
+    },
+  },
+  {
+    name: 'fix_numbers_apps_in_accountdb',
+    params: ['ACCOUNT_ID', 'NUMBERS...'],
+    readable: 'fix-numbers-apps-in-accountdb',
+    describe: "set pvt_used_by of the given numbers' copies in the account database from its callflows and trunkstore",
+    run: async (context, [account, ...numbers]) => {
+      const env = await context.environment();
+      return usedByResult(await fixAppsOfAccountNumbers(env.store, (number) => env.rules.normalize(number), accountArgument(account), numbers));
     },
   },
   {

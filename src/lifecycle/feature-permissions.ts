@@ -4,6 +4,7 @@
  * `save/1`). Provisioning the allowed features is the providers' work; this is the gate before it.
  */
 import { legacyProviderToFeature, NumberManagerConfig } from '../config/number-manager';
+import type { JsonObject } from '../documents/json';
 import type { NumberRecord } from '../documents/types';
 import { FEATURE_LOCAL, isLocalModule } from '../documents/types';
 import { KnmError } from '../errors';
@@ -148,4 +149,49 @@ export function refuseUnavailableFeatures(record: NumberRecord, policy: FeatureP
       refused.length === 1 ? 'it' : 'them'
     } (pvt_features_allowed/denied, number_manager features.allow/deny, local_feature_override)`,
   });
+}
+
+const E911_PUBLIC = [['e911'], ['vitelity_e911'], ['dash_e911'], ['telnyx_e911']];
+const CNAM_PUBLIC = [['cnam', 'inbound_lookup'], ['cnam', 'display_name']];
+
+/** knm_phone_number:private_to_public/0: the public paths that request each feature (number-document.md). */
+const PUBLIC_PATHS: Readonly<Record<string, readonly string[][]>> = {
+  e911: E911_PUBLIC,
+  vitelity_e911: E911_PUBLIC,
+  dash_e911: E911_PUBLIC,
+  telnyx_e911: E911_PUBLIC,
+  cnam: CNAM_PUBLIC,
+  inbound_cnam: CNAM_PUBLIC,
+  outbound_cnam: CNAM_PUBLIC,
+  prepend: [['prepend', 'enabled'], ['prepend', 'name'], ['prepend', 'number']],
+  failover: [['failover', 'e164'], ['failover', 'sip']],
+  ringback: [['ringback', 'early'], ['ringback', 'transfer']],
+  force_outbound: [['force_outbound']],
+  sms: [['sms']],
+  mms: [['mms']],
+};
+
+/**
+ * knm_phone_number:remove_denied_features/1: every denied feature that has public paths leaves `pvt_features` and
+ * takes its public requests with it (kz_json:prune_keys: an object left empty goes too), so that the number's next
+ * save asks for nothing it may not have.
+ */
+export function withoutDeniedFeatures(record: NumberRecord, policy: FeaturePolicy, requesterIsAdmin: boolean): NumberRecord {
+  const denied = deniedFeatures(record, policy, requesterIsAdmin).filter((feature) => feature in PUBLIC_PATHS);
+  if (denied.length === 0) return record;
+  const features = { ...record.features };
+  for (const feature of denied) delete features[feature];
+  let publicFields = record.publicFields;
+  for (const path of new Set(denied.flatMap((feature) => PUBLIC_PATHS[feature].map((parts) => parts.join('.'))))) publicFields = pruned(publicFields, path.split('.'));
+  return { ...record, features, publicFields };
+}
+
+/** kz_json:prune/2: the path removed, and each parent object it leaves empty. */
+function pruned(object: JsonObject, [key, ...rest]: string[]): JsonObject {
+  if (!(key in object)) return object;
+  const { [key]: value, ...others } = object;
+  if (rest.length === 0) return others;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return object;
+  const inner = pruned(value, rest);
+  return Object.keys(inner).length === 0 ? others : { ...others, [key]: inner };
 }

@@ -30,7 +30,7 @@ import { acquiredNumber } from './acquisition';
 import { AccountDirectory, AccountFacts, isAccountId, readAccountDoc, SYSTEM } from './accounts';
 import { Actors, canFetch, isAdmin } from './authorization';
 import { create as planCreate, CreateRequest, newNumberRecord } from './create';
-import { FeaturePolicy, featurePolicy, refuseUnavailableFeatures } from './feature-permissions';
+import { FeaturePolicy, featurePolicy, refuseUnavailableFeatures, withoutDeniedFeatures } from './feature-permissions';
 import { unauthorized } from './errors';
 import { featuresForState } from './features';
 import { release as planRelease } from './release';
@@ -78,6 +78,8 @@ type Decision =
       /** Saved through knm_ops:save_numbers/1, whose feature providers may refuse it (create, move, reserve,
        * update); release, assign_to_app and reconcile call knm_phone_number:save/1 alone. */
       providers?: boolean;
+      /** Drop the features the holder's policy denies before the save (the `remove_denied_features` setter). */
+      pruneDenied?: boolean;
     }
   | { kind: 'remove'; record: NumberRecord; disconnect?: boolean }
   | { kind: 'unchanged'; record: NumberRecord }
@@ -174,7 +176,7 @@ export class NumberService {
     return this.each(numbers, requester, [], async (loaded, accounts) => {
       const found = this.fetched(loaded, accounts, requester);
       if (found instanceof KnmError) return fail(found);
-      return { kind: 'save', record: applyUpdate(found, update), providers: true };
+      return { kind: 'save', record: applyUpdate(found, update), providers: true, pruneDenied: update.pruneDeniedFeatures === true };
     });
   }
 
@@ -273,9 +275,10 @@ export class NumberService {
     return canFetch(accounts, record.state, actors) ? record : unauthorized();
   }
 
-  private async carryOut(loaded: Loaded, decision: Decision, turn: Turn): Promise<NumberOutcome> {
-    if (decision.kind === 'fail') return failed(loaded.number, decision.error);
-    if (decision.kind === 'unchanged') return succeeded(decision.record);
+  private async carryOut(loaded: Loaded, given: Decision, turn: Turn): Promise<NumberOutcome> {
+    if (given.kind === 'fail') return failed(loaded.number, given.error);
+    if (given.kind === 'unchanged') return succeeded(given.record);
+    const decision = given.kind === 'save' && given.pruneDenied === true ? await this.prunedOfDenied(given, turn) : given;
     if (decision.kind === 'save') {
       // Kazoo orders the carrier before both gates (knm_ops:save_numbers/1); knm checks them first so that a
       // number the save will refuse is never bought: the answer is the same.
@@ -302,6 +305,11 @@ export class NumberService {
     }
     const saved = await this.save(loaded, providersSave({ ...decision, record }), now);
     return succeeded(saved);
+  }
+
+  private async prunedOfDenied(decision: Decision & { kind: 'save' }, { requester, accounts, policies }: Turn): Promise<Decision & { kind: 'save' }> {
+    const policy = await this.featurePolicyFor(decision.record, accounts, policies);
+    return { ...decision, record: withoutDeniedFeatures(decision.record, policy, isAdmin(accounts, requester.authBy)) };
   }
 
   /** The feature providers' gate (save_numbers only), then the MDN gate of knm_phone_number:save/1, which skips clean numbers first. */

@@ -22,6 +22,11 @@ export interface NumberUpdate {
   readonly portedIn?: boolean;
   /** `set_state`: a raw setter, no transition rules (what port completion and maintenance use). */
   readonly state?: NumberState;
+  /**
+   * `remove_denied_features`, after the other setters: the features the number may no longer have leave it. Applied
+   * by NumberService, which knows the holder's feature policy (feature-permissions.ts withoutDeniedFeatures).
+   */
+  readonly pruneDeniedFeatures?: boolean;
 }
 
 export function applyUpdate(record: NumberRecord, update: NumberUpdate): NumberRecord {

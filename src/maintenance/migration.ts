@@ -1,7 +1,8 @@
 /**
  * Migration (maintenance-and-tasks.md §1.3): `migrate` makes the admin-only features reachable, refreshes every
  * number database's design documents and re-saves the unassigned numbers without `pvt_used_by`, in the current
- * format (knm_numbers:update with set_used_by(undefined), as system, a page of `numbers/unassigned` at a time).
+ * format (knm_numbers:update with set_used_by(undefined) and remove_denied_features, as system, a page of
+ * `numbers/unassigned` at a time): an unassigned number may have no external feature, nor failover without trunkstore.
  */
 import { SYSTEM } from '../lifecycle/accounts';
 import type { LifecycleEnvironment } from '../lifecycle/service';
@@ -46,7 +47,7 @@ export async function migrateUnassignedNumbers(
     let updated = 0;
     const failed: { number: string; reason: string }[] = [];
     for (let at = 0; at < ids.length; at += PAGE) {
-      for (const outcome of await service.update(ids.slice(at, at + PAGE), { authBy: SYSTEM }, { usedBy: null })) {
+      for (const outcome of await service.update(ids.slice(at, at + PAGE), { authBy: SYSTEM }, { usedBy: null, pruneDeniedFeatures: true })) {
         if (outcome.ok) updated += 1;
         else failed.push({ number: outcome.number, reason: outcome.error.message });
       }

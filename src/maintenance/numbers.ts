@@ -15,11 +15,18 @@ import { allNumberDbs } from './number-dbs';
 
 export const GENERATE_TYPES = ['managed', 'inum'] as const;
 
-export async function generateNumbers(env: Pick<LifecycleEnvironment, 'store' | 'clock'>, type: string, accountId: string, start: string, quantity: number): Promise<GeneratedNumbers> {
+export async function generateNumbers(
+  env: Pick<LifecycleEnvironment, 'store' | 'clock'>,
+  type: string,
+  accountId: string,
+  start: string,
+  quantity: number,
+  progress?: (written: number, total: number) => void,
+): Promise<GeneratedNumbers> {
   if (!isAccountId(accountId)) throw new KnmError('invalid', 400, `the account id must have 32 characters, not ${JSON.stringify(accountId)}`);
   const context = { store: env.store, now: env.clock(), authBy: SYSTEM };
-  if (type === 'managed') return generateManagedNumbers(context, accountId, start, quantity);
-  if (type === 'inum') return generateInumNumbers(context, accountId, start, quantity);
+  if (type === 'managed') return generateManagedNumbers(context, accountId, start, quantity, progress);
+  if (type === 'inum') return generateInumNumbers(context, accountId, start, quantity, progress);
   // Kazoo crashes calling knm_<Type>:generate_numbers/3 for any other type
   throw new KnmError('invalid', 400, `only managed and inum generate numbers, not ${JSON.stringify(type)}`);
 }

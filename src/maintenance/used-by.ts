@@ -148,3 +148,20 @@ export async function fixAppsOfNumbers(store: Store, normalize: (number: string)
   }
   return report(tally);
 }
+
+/** fix_numbers_apps_in_accountdb/2: the given numbers' copies in the account database, by that account's applications. */
+export async function fixAppsOfAccountNumbers(store: Store, normalize: (number: string) => string, account: string, numbers: readonly string[]): Promise<UsedByReport> {
+  const tally = new Tally();
+  const db = accountDbName(account);
+  let uses: Map<string, AppUse>;
+  try {
+    uses = await appsOfAccount(store, accountIdOf(account));
+  } catch (error) {
+    tally.failures.push({ db, id: '', reason: describe(error) });
+    return report(tally);
+  }
+  const rows = await store.getMany(db, numbers.map(normalize));
+  for (const row of rows) if (!row.ok) tally.failures.push({ db, id: row.id, reason: row.error });
+  await saveFixed(store, db, rows.flatMap((row) => (row.ok ? [row.doc] : [])), uses, tally);
+  return report(tally);
+}

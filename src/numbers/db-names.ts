@@ -77,6 +77,11 @@ export function isNumberDbName(name: string): boolean {
 const RAW_ACCOUNT_ID = /^[^/%]{32}$/;
 const ACCOUNT_DB = /^account\/([^/]{2})\/([^/]{2})\/([^/]{28})$/;
 
+/** True for the raw name of an account database, `account/xx/yy/<28 characters>` (not its monthly databases). */
+export function isAccountDbName(name: string): boolean {
+  return ACCOUNT_DB.test(name);
+}
+
 /**
  * kz_util:format_account_id(Account, unencoded): `account/xx/yy/rest` for a 32-character account id
  * (Kazoo does not insist on hex: the fixture ids are `account0000…0001`). Also accepts the account

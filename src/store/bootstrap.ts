@@ -5,19 +5,22 @@
  * - system_config holds `number_manager` and `tasks` as Kazoo writes them, created only when missing: an
  *   operator's (or Kazoo's) existing configuration is never rewritten;
  * - every database holds its design documents (design-docs.ts). The fixed databases get theirs from
- *   couchdb-bootstrap; number databases, which are many and come and go, through the store client: one
- *   `_all_docs` read per database, and a write only for the design documents whose fingerprint differs.
+ *   couchdb-bootstrap; number and account databases, which are many and come and go, through the store client: one
+ *   `_all_docs` read per database, and a write only for the design documents whose fingerprint differs. Account
+ *   databases (Kazoo creates them) get Kazoo's account `_design/numbers` with `reconcile_services`.
  * Both ways compare content, so a second run writes nothing and a changed design document replaces the old one.
  */
 import { promisify } from 'node:util';
 import couchdbBootstrap from 'couchdb-bootstrap';
 import { KnmError } from '../errors';
-import { defaultNumberManagerDocument } from '../config/number-manager';
+import { Classifiers, defaultNumberManagerDocument, readNumberManagerConfig } from '../config/number-manager';
+import { isAccountDbName } from '../numbers/db-names';
 import { defaultTasksDocument } from '../config/tasks';
 import type { Store } from './client';
 import type { StoreTarget } from './connection';
 import { isStoreError } from './errors';
 import type { CouchDoc } from './types';
+import { accountDesignDocs } from './number-services-view';
 import { FIXED_DATABASES, isCurrent, isNumbersDb, NUMBERS_DB_PREFIX, type DesignDoc, type DesignDocLibrary } from './design-docs';
 
 export interface DesignDocDeployment {
@@ -72,7 +75,13 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
 
   const fixed = await deployFixedDatabases(options);
   const refreshed = await refreshNumberDbs({ ...options, skip: new Set(fixed.map(({ db }) => db)) });
-  return { createdDbs, config, designDocs: [...fixed, ...refreshed.designDocs], failures: refreshed.failures };
+  const accounts = await refreshAccountDbs({ ...options, classifiers: await storedClassifiers(store) });
+  return { createdDbs, config, designDocs: [...fixed, ...refreshed.designDocs, ...accounts.designDocs], failures: [...refreshed.failures, ...accounts.failures] };
+}
+
+/** The classifiers in force: system_config/number_manager as stored, Kazoo's defaults for what it lacks. */
+async function storedClassifiers(store: Store): Promise<Classifiers> {
+  return readNumberManagerConfig((await store.getOrNull('system_config', 'number_manager')) ?? undefined).config.classifiers;
 }
 
 /** The fixed databases' design documents, deployed by couchdb-bootstrap (it compares each with the stored one). */
@@ -125,15 +134,47 @@ export interface RefreshOptions {
  * Fauxton): Kazoo's refresh_numbers_dbs, plus knm's validation and views.
  */
 export async function refreshNumberDbs(options: RefreshOptions): Promise<Pick<BootstrapReport, 'designDocs' | 'failures'>> {
-  const { store, library, log = () => undefined, skip = new Set<string>() } = options;
+  const { store, library, skip = new Set<string>() } = options;
   const dbs = (await store.listDbs()).filter((db) => isNumbersDb(db) && !skip.has(db)).sort();
-  log(`${dbs.length} number database${dbs.length === 1 ? '' : 's'} to check`);
+  return deployToEach(dbs, (db) => library.forDb(db), 'number database', options);
+}
+
+export interface AccountRefreshOptions extends RefreshOptions {
+  /** `classifiers` of system_config/number_manager: the `reconcile_services` view is generated from them. */
+  classifiers: Classifiers;
+}
+
+/** Every account database (`account/xx/yy/…`, not the monthly ones), in name order. */
+export async function listAccountDbs(store: Store): Promise<string[]> {
+  return (await store.listDbs({ startkey: 'account/', endkey: 'account/\ufff0' })).filter(isAccountDbName).sort();
+}
+
+/**
+ * Kazoo's account design documents (`_design/numbers` with its `reconcile_services`) in every existing account
+ * database, as kapps_maintenance:refresh_account_db/1 installs them: what the reserved carriers' searches and the
+ * account-side maintenance commands read. Account databases are Kazoo's to create: knm refreshes those that exist.
+ */
+export async function refreshAccountDbs(options: AccountRefreshOptions): Promise<Pick<BootstrapReport, 'designDocs' | 'failures'>> {
+  const { store, library, classifiers } = options;
+  const dbs = await listAccountDbs(store);
+  return deployToEach(dbs, (db) => accountDesignDocs(library.forDb(db), classifiers), 'account database', options);
+}
+
+/** Deploys to many databases at once (a few at a time); a database that fails is reported and the others go on. */
+async function deployToEach(
+  dbs: readonly string[],
+  wantedFor: (db: string) => DesignDoc[],
+  noun: string,
+  options: Pick<RefreshOptions, 'store' | 'log' | 'concurrency'>,
+): Promise<Pick<BootstrapReport, 'designDocs' | 'failures'>> {
+  const { store, log = () => undefined } = options;
+  log(`${dbs.length} ${noun}${dbs.length === 1 ? '' : 's'} to check`);
   const designDocs: DesignDocDeployment[] = [];
   const failures: BootstrapReport['failures'] = [];
   let done = 0;
   await eachLimited(dbs, options.concurrency ?? DEFAULT_CONCURRENCY, async (db) => {
     try {
-      const deployment = await deployDesignDocs(store, db, library.forDb(db));
+      const deployment = await deployDesignDocs(store, db, wantedFor(db));
       designDocs.push(deployment);
       if (deployment.written.length > 0) log(`${db}: wrote ${deployment.written.join(', ')}`);
     } catch (error) {
@@ -142,7 +183,7 @@ export async function refreshNumberDbs(options: RefreshOptions): Promise<Pick<Bo
       log(`${db}: failed: ${reason}`);
     }
     done += 1;
-    if (done % 500 === 0) log(`${done}/${dbs.length} number databases checked`);
+    if (done % 500 === 0) log(`${done}/${dbs.length} ${noun}s checked`);
   });
   designDocs.sort((a, b) => (a.db < b.db ? -1 : a.db > b.db ? 1 : 0));
   return { designDocs, failures };

@@ -1,8 +1,9 @@
 /**
  * Which design documents go into which database, built from the repository:
- * - views/*.json: Kazoo's view files as Kazoo ships them, installed the way Kazoo installs them (the `kazoo` key
- *   removed, `map`/`reduce` line arrays joined with no separator [FACTS §8.1]) and placed by their own
- *   `kazoo.view_map` (`classification: numbers` = every `numbers/…` database, `database: X` = that one);
+ * - views/*.json and views/account/*.json: Kazoo's view files as Kazoo ships them, installed the way Kazoo installs
+ *   them (the `kazoo` key removed, `map`/`reduce` line arrays joined with no separator [FACTS §8.1]) and placed by
+ *   their own `kazoo.view_map` (`classification: numbers` = every `numbers/…` database, `classification: account` =
+ *   every account database `account/xx/yy/…`, `database: X` = that one);
  * - couchapps/_design/<name>/: knm's design documents (views, validate_doc_update) as couchdb-compile folders,
  *   placed in every number database.
  * A design document is versioned by its fingerprint, a hash of its content without `_rev`: a deployment writes it
@@ -14,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import compileCouchapp from 'couchdb-compile';
+import { isAccountDbName } from '../numbers/db-names';
 
 export interface ViewSource {
   map: string;
@@ -30,7 +32,7 @@ export interface DesignDoc {
 }
 
 /** Where a design document goes, in Kazoo's `kazoo.view_map` vocabulary. */
-export type Placement = { classification: 'numbers' } | { database: string };
+export type Placement = { classification: 'numbers' | 'account' } | { database: string };
 
 export interface PlacedDesignDoc {
   doc: DesignDoc;
@@ -61,7 +63,15 @@ export function isNumbersDb(db: string): boolean {
 }
 
 function placedIn(placement: readonly Placement[], db: string): boolean {
-  return placement.some((where) => ('database' in where ? where.database === db : where.classification === 'numbers' && isNumbersDb(db)));
+  return placement.some((where) => {
+    if ('database' in where) return where.database === db;
+    return where.classification === 'numbers' ? isNumbersDb(db) : isAccountDbName(db);
+  });
+}
+
+/** One word per place a design document can go, to tell two documents with one id apart (Kazoo's account and number `_design/numbers`). */
+function placementKeys(placement: readonly Placement[]): string[] {
+  return placement.map((where) => ('database' in where ? `database:${where.database}` : `classification:${where.classification}`));
 }
 
 /** The repository folder: the nearest one above this file holding package.json (src/ and dist/src/ alike). */
@@ -90,8 +100,8 @@ function placementOf(viewMap: unknown, where: string): Placement[] {
   const placement: Placement[] = [];
   for (const entry of viewMap) {
     if (isRecord(entry) && typeof entry.database === 'string') placement.push({ database: entry.database });
-    else if (isRecord(entry) && entry.classification === 'numbers') placement.push({ classification: 'numbers' });
-    // Other classifications (account, …) are databases knm does not manage.
+    else if (isRecord(entry) && (entry.classification === 'numbers' || entry.classification === 'account')) placement.push({ classification: entry.classification });
+    // Other classifications (modb, …) are databases knm does not manage.
   }
   return placement;
 }
@@ -118,14 +128,20 @@ export function fromKazooViewFile(file: unknown, where: string): { doc: DesignDo
 
 const compileFolder = promisify(compileCouchapp);
 
-/** Reads views/ and couchapps/_design/ under the repository root. */
+/** Kazoo's view folders under views/: its number manager's files, then the account database's (core/kazoo_apps/priv/couchdb/account). */
+const VIEW_FOLDERS = ['views', path.join('views', 'account')];
+
+/** Reads views/, views/account/ and couchapps/_design/ under the repository root. */
 export async function loadDesignDocs(root: string = repoRoot()): Promise<DesignDocLibrary> {
   const docs: PlacedDesignDoc[] = [];
-  const viewsDir = path.join(root, 'views');
-  for (const name of fs.readdirSync(viewsDir).filter((file) => file.endsWith('.json')).sort()) {
-    const source = path.join('views', name);
-    const { doc, placement } = fromKazooViewFile(JSON.parse(fs.readFileSync(path.join(viewsDir, name), 'utf8')), source);
-    docs.push({ doc, placement, source });
+  for (const folder of VIEW_FOLDERS) {
+    const viewsDir = path.join(root, folder);
+    if (!fs.existsSync(viewsDir)) continue;
+    for (const name of fs.readdirSync(viewsDir).filter((file) => file.endsWith('.json')).sort()) {
+      const source = path.join(folder, name);
+      const { doc, placement } = fromKazooViewFile(JSON.parse(fs.readFileSync(path.join(viewsDir, name), 'utf8')), source);
+      docs.push({ doc, placement, source });
+    }
   }
   const couchappsDir = path.join(root, 'couchapps', '_design');
   for (const name of fs.readdirSync(couchappsDir).sort()) {
@@ -134,10 +150,13 @@ export async function loadDesignDocs(root: string = repoRoot()): Promise<DesignD
     const doc = (await compileFolder(folder, {})) as DesignDoc;
     docs.push({ doc, placement: KNM_PLACEMENT, source: path.join('couchapps', '_design', name) });
   }
-  const ids = new Set<string>();
-  for (const { doc, source } of docs) {
-    if (ids.has(doc._id)) throw new Error(`${source}: ${doc._id} is defined twice`);
-    ids.add(doc._id);
+  const placed = new Set<string>();
+  for (const { doc, placement, source } of docs) {
+    const keys = placementKeys(placement);
+    for (const key of keys.length > 0 ? keys : ['unplaced']) {
+      if (placed.has(`${doc._id} ${key}`)) throw new Error(`${source}: ${doc._id} is defined twice for ${key}`);
+      placed.add(`${doc._id} ${key}`);
+    }
   }
   return {
     docs,

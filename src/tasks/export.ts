@@ -1,17 +1,20 @@
 /**
- * `knm export`: the list rows of numbers (kt_numbers `dump`, `dump_<state>` and `list`), a page of a view at a time
- * over every number database: `numbers/status` by state, or `numbers/assigned_to` for one account. Rows go to the
- * caller as they are read, so an export never holds a database in memory.
+ * `knm export`: the list rows of numbers (kt_numbers `dump`, `dump_<state>`, `list` and `list_all`), a page of a view
+ * at a time over every number database: `numbers/status` by state, or `numbers/assigned_to` for the given accounts (one
+ * for `list`; the task account and its descendants for `list_all`). Rows go to the caller as they are read, so an
+ * export never holds a database in memory.
  */
 import { readNumberDocument } from '../documents/read';
 import type { NumberState } from '../documents/types';
 import type { LifecycleEnvironment } from '../lifecycle/service';
 import type { CouchDoc, ViewParams } from '../store/types';
+import { viewRows } from '../maintenance/number-dbs';
 import { ListColumn, listRow } from './columns';
 
 export interface ExportFilter {
   readonly state?: NumberState;
-  readonly account?: string;
+  /** Only the numbers these accounts hold (each read by its own `assigned_to` range, in this order). */
+  readonly accounts?: readonly string[];
 }
 
 const PAGE_SIZE = 1000;
@@ -24,28 +27,18 @@ export async function numberDatabases(env: Pick<LifecycleEnvironment, 'store'>):
 export async function exportNumbers(env: LifecycleEnvironment, filter: ExportFilter, emit: (row: Record<ListColumn, string>) => Promise<void> | void): Promise<number> {
   const names = new Map<string, string>();
   const context = { now: env.clock(), normalize: (number: string) => env.rules.normalize(number), availableModuleName: env.config.available_module_name };
+  const view = filter.accounts !== undefined ? 'assigned_to' : 'status';
+  const ranges: ViewParams[] =
+    filter.accounts !== undefined
+      ? filter.accounts.map((account) => ({ startkey: [account], endkey: [account, {}] }))
+      : [filter.state !== undefined ? { startkey: [filter.state], endkey: [filter.state, {}] } : {}];
   let count = 0;
   for (const db of await numberDatabases(env)) {
-    const view = filter.account !== undefined ? 'assigned_to' : 'status';
-    const range: ViewParams =
-      filter.account !== undefined
-        ? { startkey: [filter.account], endkey: [filter.account, {}] }
-        : filter.state !== undefined
-          ? { startkey: [filter.state], endkey: [filter.state, {}] }
-          : {};
-    let after: { key: unknown; id: string } | undefined;
-    for (;;) {
-      const page = await env.store.view<unknown, unknown, CouchDoc>(db, 'numbers', view, {
-        ...range,
-        include_docs: true,
-        limit: PAGE_SIZE,
-        ...(after === undefined ? {} : { startkey: after.key, startkey_docid: after.id, skip: 1 }),
-      });
-      for (const row of page.rows) {
-        if (!row.doc) continue;
+    for (const range of ranges) {
+      for await (const doc of viewDocs(env, db, view, range)) {
         let record;
         try {
-          record = readNumberDocument(row.doc, context).record;
+          record = readNumberDocument(doc, context).record;
         } catch {
           continue; // not a number document Kazoo could load; the dump skips it too
         }
@@ -55,12 +48,13 @@ export async function exportNumbers(env: LifecycleEnvironment, filter: ExportFil
         await emit(listRow(record, { accountName: holder === undefined ? undefined : names.get(holder), defaultForceOutbound: env.config.default_force_outbound }));
         count += 1;
       }
-      if (page.rows.length < PAGE_SIZE) break;
-      const last = page.rows[page.rows.length - 1];
-      after = { key: last.key, id: last.id ?? '' };
     }
   }
   return count;
+}
+
+async function* viewDocs(env: LifecycleEnvironment, db: string, view: string, range: ViewParams): AsyncGenerator<CouchDoc> {
+  for await (const rows of viewRows(env.store, db, 'numbers', view, { ...range, include_docs: true }, PAGE_SIZE)) for (const row of rows) if (row.doc) yield row.doc;
 }
 
 async function accountName(env: LifecycleEnvironment, accountId: string): Promise<string> {

@@ -12,7 +12,7 @@ import { LifecycleEnvironment, NumberOutcome, NumberService, Requester } from '.
 import { toDbName } from '../numbers/db-names';
 import { echoRow, ListColumn, listRow, publicFieldsOf } from './columns';
 
-export const ROW_ACTIONS = ['import', 'assign_to', 'reserve', 'release', 'delete', 'update_merge', 'update_overwrite'] as const;
+export const ROW_ACTIONS = ['import', 'assign_to', 'reserve', 'release', 'delete', 'update_merge', 'update_overwrite', 'find'] as const;
 export type RowAction = (typeof ROW_ACTIONS)[number];
 
 export function isRowAction(value: unknown): value is RowAction {
@@ -97,6 +97,9 @@ function runAction(context: TaskContext, action: RowAction, rows: readonly Reado
       return each((cells) => service.update([cells.e164], requester, { mergePublic: publicFieldsOf(cells) }));
     case 'update_overwrite':
       return each((cells) => service.update([cells.e164], requester, { replacePublic: publicFieldsOf(cells) }));
+    case 'find':
+      // knm_ops:get/2 with the auth account: what it may see, as the listing row
+      return each((cells) => service.get([cells.e164], requester));
   }
 }
 

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
 import type { SearchOptions } from '../../src/carriers/carrier';
 import { generateInumNumbers, knmInum } from '../../src/carriers/knm_inum';
@@ -11,7 +9,7 @@ import { knmReserved } from '../../src/carriers/knm_reserved';
 import { knmReservedReseller } from '../../src/carriers/knm_reserved_reseller';
 import { KnmError } from '../../src/errors';
 import { accountDbName } from '../../src/numbers/db-names';
-import { FIXTURES_DIR } from '../helpers/fixtures';
+import { deployDesignDocs } from '../../src/store/bootstrap';
 import { ACCOUNT, ensureDbOf, NOW, numberRecord, RESELLER, startStore, StoreHarness } from './harness';
 
 const OPTIONS: SearchOptions = { prefix: '415', normalizedPrefix: '+1415', country: 'US', dialcode: '+1', offset: 0, accountId: ACCOUNT, resellerId: RESELLER };
@@ -20,14 +18,6 @@ function numberDoc(number: string, state: string, module: string, extra: Record<
   return { _id: number, pvt_db_name: `numbers%2F${encodeURIComponent(number.slice(0, 5))}`, pvt_state: state, pvt_module_name: module, pvt_ported_in: false, pvt_created: NOW, pvt_modified: NOW, pvt_type: 'number', ...extra };
 }
 
-/** Kazoo's account `_design/numbers` as Kazoo installs it (the `kazoo` key removed, map lines joined). */
-function accountNumbersDesignDoc(): Record<string, unknown> & { _id: string } {
-  const shipped = JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, 'views', '4.3', 'account-dbs', 'numbers.json'), 'utf8')) as Record<string, unknown> & { _id: string };
-  const { kazoo: _kazoo, ...doc } = shipped;
-  const views = doc.views as Record<string, { map: string | string[] }>;
-  for (const view of Object.values(views)) if (Array.isArray(view.map)) view.map = view.map.join('');
-  return doc;
-}
 
 describe('carriers: the database carriers search and keep their pools', function () {
   this.timeout(60000);
@@ -123,7 +113,8 @@ describe('carriers: the database carriers search and keep their pools', function
     for (const [account, number] of [[ACCOUNT, '+14157770001'], [RESELLER, '+14157770002']]) {
       const db = accountDbName(account);
       await harness.store.createDb(db);
-      await harness.store.put(db, accountNumbersDesignDoc());
+      // Kazoo's account _design/numbers, as bootstrap installs it in account databases
+      await deployDesignDocs(harness.store, db, harness.library.forDb(db));
       await harness.store.put(db, numberDoc(number, 'reserved', 'knm_telnyx', { pvt_assigned_to: account, pvt_carrier_data: { order_id: 'x' } }));
       await harness.store.put(db, numberDoc(number.replace(/\d$/, '9'), 'in_service', 'knm_local', { pvt_assigned_to: account }));
     }

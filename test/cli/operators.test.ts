@@ -32,7 +32,23 @@ describe('cli: operators (sup, maintenance, hunt, import, export, status)', func
     const result = await knm(['sup', 'kazoo_number_manager_maintenance', 'generate_numbers', 'managed', RESELLER, '2223334000', '5'], fixture.server.url);
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.equal('');
+    // not a terminal: plain progress lines, the last one when the work is done
+    expect(result.stderr).to.match(/^knm sup kazoo_number_manager_maintenance generate_numbers \(numbers\): 5\/5 100\.0% /m);
     expect(await fixture.store.get('numbers/managed', '+2223334004')).to.include({ pvt_account_id: RESELLER, pvt_state: 'available' });
+  });
+
+  it('register_views installs the account _design/numbers; a bad account id is one line with the usage, exit 2', async () => {
+    const views = await knm(['register-views', '--json'], fixture.server.url);
+    expect(views.status, views.stderr).to.equal(0);
+    const report = JSON.parse(views.stdout) as { designDocs: { db: string }[]; failures: unknown[] };
+    expect(report.failures).to.deep.equal([]);
+    expect(report.designDocs.map((deployment) => deployment.db)).to.include(accountDbName(RESELLER));
+    expect(await fixture.store.get(accountDbName(RESELLER), '_design/numbers')).to.have.nested.property('views.reconcile_services.reduce');
+    const bad = await knm(['sup', 'kazoo_numbers_maintenance', 'update_number_services_view', 'nope'], fixture.server.url);
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr.trim().split('\n')).to.deep.equal([
+      'knm: ACCOUNT_ID must be a 32-character account id or its database name, not "nope" (usage: knm sup kazoo_numbers_maintenance update_number_services_view ACCOUNT_ID)',
+    ]);
   });
 
   it("prints carrier_module_usage as Kazoo does, under both module names and the readable name (--json)", async () => {

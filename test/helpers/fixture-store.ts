@@ -1,6 +1,9 @@
 /** An embedded store holding Kazoo's fixture accounts, number databases and port request, for tests over the store. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { defaultNumberManagerConfig } from '../../src/config/number-manager';
+import type { LifecycleEnvironment } from '../../src/lifecycle/service';
+import { compileNumberRules } from '../../src/numbers/rules';
 import { startEmbeddedServer, EmbeddedServer } from '../../src/store/embedded';
 import { connectStore, Store } from '../../src/store/client';
 import { bootstrap, ensureNumberDb } from '../../src/store/bootstrap';
@@ -24,6 +27,11 @@ export function fixtureDocs(folder: string): Record<string, unknown>[] {
   });
 }
 
+/** The fixture folders of number databases (`numbers%2F%2B…`). */
+export function fixtureNumberFolders(): string[] {
+  return fs.readdirSync(path.join(FIXTURES_DIR, 'dbs')).filter((name) => name.startsWith('numbers%2F%2B'));
+}
+
 export async function startFixtureStore(): Promise<FixtureStore> {
   const server = await startEmbeddedServer({ inMemory: true, log: () => undefined });
   const store = connectStore({ url: server.url });
@@ -31,6 +39,25 @@ export async function startFixtureStore(): Promise<FixtureStore> {
   await bootstrap({ store, target: { url: server.url }, library, now: NOW });
   await loadFixtures(store, library);
   return { server, store, library };
+}
+
+/** The lifecycle environment over a fixture store: Kazoo's default number_manager, the clock stopped at NOW. */
+export function fixtureEnvironment(fixture: FixtureStore, store: Store = fixture.store): LifecycleEnvironment {
+  const config = defaultNumberManagerConfig();
+  return { store, designDocs: fixture.library, rules: compileNumberRules(config).rules, config, clock: () => NOW };
+}
+
+/** A suite's fixture store and environment: started before its tests, closed after them (set once `before` has run). */
+export function useFixtureStore(): { fixture: FixtureStore; env: LifecycleEnvironment } {
+  const suite = {} as { fixture: FixtureStore; env: LifecycleEnvironment };
+  before(async () => {
+    suite.fixture = await startFixtureStore();
+    suite.env = fixtureEnvironment(suite.fixture);
+  });
+  after(async () => {
+    await suite.fixture?.server.close();
+  });
+  return suite;
 }
 
 /** Replaces the number databases, accounts and port requests with the fixtures. */
@@ -43,7 +70,7 @@ export async function loadFixtures(store: Store, library: DesignDocLibrary): Pro
     const current = await store.getOrNull('port_requests', String(doc._id));
     await store.put('port_requests', current === null ? (doc as { _id: string }) : { ...doc, _id: String(doc._id), _rev: current._rev });
   }
-  for (const folder of fs.readdirSync(path.join(FIXTURES_DIR, 'dbs')).filter((name) => name.startsWith('numbers%2F%2B'))) {
+  for (const folder of fixtureNumberFolders()) {
     const db = decodeURIComponent(folder);
     await ensureNumberDb(store, library, db);
     await store.bulkDocs(db, fixtureDocs(folder) as { _id: string }[]);

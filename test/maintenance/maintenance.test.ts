@@ -1,11 +1,8 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import path from 'node:path';
 import { defaultNumberManagerConfig } from '../../src/config/number-manager';
 import { compileNumberRules } from '../../src/numbers/rules';
 import { accountDbName, toDbName } from '../../src/numbers/db-names';
 import type { LifecycleEnvironment } from '../../src/lifecycle/service';
-import type { Store } from '../../src/store/client';
 import { numbersStatus } from '../../src/maintenance/status';
 import { carrierModuleUsage, conversionLines, convertCarrierModule, moduleUsageLines } from '../../src/maintenance/carrier-modules';
 import { generateNumbers, purgeState } from '../../src/maintenance/numbers';
@@ -20,27 +17,19 @@ import {
 } from '../../src/maintenance/feature-permissions';
 import { copyContext, copyNumberDbsToAccounts, copyNumbersFromAccountDbToNumberDbs, removeFromAccountDbIfNotInNumberDb, removeWrongAssignedFromAccounts } from '../../src/maintenance/copies';
 import { migrateUnassignedNumbers } from '../../src/maintenance/migration';
-import { fixAppsForNumberDbs, fixedUsedBy } from '../../src/maintenance/used-by';
+import { fixAppsForNumberDbs, fixAppsOfAccountNumbers, fixedUsedBy } from '../../src/maintenance/used-by';
 import { couchStateStore } from '../../src/pipeline/state-store';
-import { FIXTURES_DIR } from '../helpers/fixtures';
-import { fixtureDocs, FixtureStore, loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
+import { deployDesignDocs } from '../../src/store/bootstrap';
+import { fixtureDocs, fixtureNumberFolders, FixtureStore, loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
 import { MASTER, RESELLER } from '../helpers/kazoo-roles';
 
 const config = defaultNumberManagerConfig();
 const { rules } = compileNumberRules(config);
 
-/** Kazoo's account-database `_design/numbers`, installed as Kazoo installs it (map lines joined). */
-async function installAccountViews(store: Store, db: string): Promise<void> {
-  const file = JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, 'views', '4.3', 'account-dbs', 'numbers.json'), 'utf8'));
-  const { kazoo: _placement, ...doc } = file;
-  for (const view of Object.values(doc.views) as { map: string | string[] }[]) if (Array.isArray(view.map)) view.map = view.map.join('');
-  await store.put(db, doc);
-}
-
 /** Counts of the fixture number documents by a key, as the views count them. */
 function fixtureCounts(key: (doc: Record<string, unknown>) => unknown): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const folder of fs.readdirSync(path.join(FIXTURES_DIR, 'dbs')).filter((name) => name.startsWith('numbers%2F%2B'))) {
+  for (const folder of fixtureNumberFolders()) {
     for (const doc of fixtureDocs(folder)) {
       const value = key(doc);
       if (value === undefined) continue;
@@ -145,7 +134,7 @@ describe('maintenance over the fixture store', function () {
   it('copies: number dbs over account copies, wrong holders and orphans removed, account copies into number dbs', async () => {
     const resellerDb = accountDbName(RESELLER);
     await fixture.store.createDb(resellerDb);
-    await installAccountViews(fixture.store, resellerDb);
+    await deployDesignDocs(fixture.store, resellerDb, fixture.library.forDb(resellerDb));
     const copied = await copyNumberDbsToAccounts(copyContext(env), ['numbers%2F%2B1555']);
     expect(copied.failures).to.deep.equal([]);
     expect(copied.saved).to.equal(fixtureDocs('numbers%2F%2B1555').filter((doc) => doc.pvt_assigned_to !== undefined).length);
@@ -167,13 +156,27 @@ describe('maintenance over the fixture store', function () {
     expect(await fixture.store.get('numbers/+1650', '+16505550100')).to.include({ pvt_assigned_to: RESELLER });
   });
 
-  it('migrate_unassigned_numbers clears pvt_used_by of unassigned numbers', async () => {
+  it('migrate_unassigned_numbers clears pvt_used_by of unassigned numbers and prunes the features they may not have', async () => {
     const db = toDbName('+15551239876')!;
     const doc = await fixture.store.get(db, '+15551239876');
-    await fixture.store.put(db, { ...doc, pvt_used_by: 'callflow' });
+    // an unassigned number may have no external feature (e911, cnam…) nor failover; prepend stays
+    await fixture.store.put(db, {
+      ...doc,
+      pvt_used_by: 'trunkstore',
+      pvt_features: { local: {}, e911: { street_address: '1 Main St' }, failover: { e164: '+14155550000' }, prepend: { enabled: true, name: 'Sales' } },
+      e911: { street_address: '1 Main St' },
+      failover: { e164: '+14155550000' },
+      cnam: { display_name: 'Shop', inbound_lookup: true },
+      prepend: { enabled: true, name: 'Sales' },
+      ui_metadata: { origin: 'test' },
+    });
     const report = await migrateUnassignedNumbers(env, 'numbers%2F%2B1555');
     expect(report.databases[0].failed).to.deep.equal([]);
-    expect(await fixture.store.get(db, '+15551239876')).to.not.have.property('pvt_used_by');
+    const migrated = await fixture.store.get(db, '+15551239876');
+    expect(migrated).to.not.have.property('pvt_used_by');
+    expect(migrated).to.not.have.any.keys('e911', 'failover', 'cnam');
+    expect(migrated).to.deep.include({ prepend: { enabled: true, name: 'Sales' }, ui_metadata: { origin: 'test' } });
+    expect(Object.keys(migrated.pvt_features as object)).to.not.include.members(['e911', 'failover']);
   });
 
   it("used_by repair: callflow, trunkstore, both left alone, neither removed; an account without the apps' views is reported", async () => {
@@ -198,5 +201,12 @@ describe('maintenance over the fixture store', function () {
     const fixed = await fixAppsForNumberDbs(fixture.store, { numberDbs: ['numbers/+1555'], accounts: [RESELLER] });
     expect(fixed).to.deep.include({ fixed: 1, failures: [] });
     expect((await fixture.store.get('numbers/+1555', '+15551233322')).pvt_used_by).to.equal('trunkstore');
+
+    // fix_numbers_apps_in_accountdb: the account's own copy, named by number
+    await fixture.store.put(resellerDb, { ...(await fixture.store.get('numbers/+1555', '+15551233322')), _rev: undefined, pvt_used_by: 'callflow' });
+    const copy = await fixAppsOfAccountNumbers(fixture.store, (number) => rules.normalize(number), RESELLER, ['+15551233322', '+15559999999']);
+    expect(copy.fixed).to.equal(1);
+    expect(copy.failures.map((failure) => failure.id)).to.deep.equal(['+15559999999']);
+    expect((await fixture.store.get(resellerDb, '+15551233322')).pvt_used_by).to.equal('trunkstore');
   });
 });

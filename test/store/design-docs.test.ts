@@ -82,6 +82,16 @@ describe('design documents (design-docs.ts)', () => {
       expect(ids('accounts')).to.deep.equal([]);
       expect(ids('system_config')).to.deep.equal([]);
     });
+
+    it("an account database (not its monthly ones) gets Kazoo's account _design/numbers, shipped unchanged in views/account", () => {
+      const shipped = path.join(FIXTURES_DIR, 'views', '4.3', 'account-dbs', 'numbers.json');
+      expect(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'views', 'account', 'numbers.json'), 'utf8'))).to.deep.equal(JSON.parse(fs.readFileSync(shipped, 'utf8')));
+      const [accountNumbers, ...others] = library.forDb('account/ac/co/unt0000000000000000000000003');
+      expect(others).to.deep.equal([]);
+      expect(accountNumbers).to.deep.equal(fromKazooViewFile(JSON.parse(fs.readFileSync(shipped, 'utf8')), shipped).doc);
+      expect(Object.keys(accountNumbers.views ?? {})).to.include('list_reserved');
+      expect(library.forDb('account/ac/co/unt0000000000000000000000003-202401')).to.deep.equal([]);
+    });
   });
 
   describe('versioning by fingerprint', () => {

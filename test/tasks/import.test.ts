@@ -151,7 +151,7 @@ describe('tasks: number_management actions over the embedded store', function ()
     const vitelity = all.find((row) => row.e164 === '+18122154006')!;
     expect(vitelity).to.include({ 'cnam.inbound': 'true', 'cnam.outbound': 'Rose Bud', 'prepend.name': 'Citizen', 'prepend.enabled': 'true', force_outbound: 'false', state: 'in_service' });
     const child: Record<string, string>[] = [];
-    await exportNumbers(env, { account: 'account0000000000000000000000003' }, (row) => void child.push(row));
+    await exportNumbers(env, { accounts: ['account0000000000000000000000003'] }, (row) => void child.push(row));
     expect(child.map((row) => row.e164)).to.deep.equal(['+13977031887']);
   });
 });

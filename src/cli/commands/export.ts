@@ -1,6 +1,7 @@
 /**
- * `knm export [--state S] [--account ID] [--output FILE]`: the numbers as Kazoo's number_management `dump` /
- * `dump_<state>` / `list` tasks list them (26 columns), CSV on stdout (or FILE); with --json, one JSON array of rows.
+ * `knm export [--state S] [--account ID [--descendants]] [--output FILE]`: the numbers as Kazoo's number_management
+ * `dump` / `dump_<state>` / `list` / `list_all` tasks list them (26 columns), CSV on stdout (or FILE); with --json,
+ * one JSON array of rows.
  */
 import fs from 'node:fs';
 import type { Argv } from 'yargs';
@@ -9,6 +10,7 @@ import { isAccountId } from '../../lifecycle/accounts';
 import { LIST_COLUMNS, ListColumn, QUOTED_COLUMNS } from '../../tasks/columns';
 import { formatCsvRow } from '../../tasks/csv';
 import { exportNumbers } from '../../tasks/export';
+import { descendantsOf } from '../../maintenance/accounts';
 import { openEnvironment } from '../environment';
 import { UsageError } from '../output';
 import { startProgress } from '../progress';
@@ -21,15 +23,18 @@ export const registerExport: CommandRegistration = (parser: Argv) =>
     (command) =>
       command
         .option('state', { type: 'string', describe: `only numbers in this state (${NUMBER_STATES.join(', ')})` })
-        .option('account', { type: 'string', describe: 'only numbers assigned to this account' })
+        .option('account', { type: 'string', describe: 'only numbers assigned to this account (Kazoo\'s list task)' })
+        .option('descendants', { type: 'boolean', default: false, describe: 'with --account: its descendants\' numbers too (Kazoo\'s list_all task)' })
         .option('output', { type: 'string', describe: 'write the CSV to this file instead of stdout' })
         .option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' }),
     async (argv) => {
       if (argv.state !== undefined && !isNumberState(argv.state)) throw new UsageError(`--state must be one of ${NUMBER_STATES.join(', ')}, not ${JSON.stringify(argv.state)}`);
       if (argv.account !== undefined && !isAccountId(argv.account)) throw new UsageError(`--account must be a 32-character account id, not ${JSON.stringify(argv.account)}`);
+      if (argv.descendants && argv.account === undefined) throw new UsageError('--descendants needs --account ID: the account whose descendants to list');
       const state = argv.state !== undefined && isNumberState(argv.state) ? argv.state : undefined;
       const json = argv.json === true;
       const { environment } = await openEnvironment(argv.couch, 'export');
+      const accounts = argv.account === undefined ? undefined : [argv.account, ...(argv.descendants ? await descendantsOf(environment.store, argv.account) : [])];
       const sink = argv.output !== undefined ? fs.createWriteStream(argv.output) : process.stdout;
       const write = (text: string): Promise<void> => new Promise((resolve, reject) => sink.write(text, (error) => (error ? reject(error) : resolve())));
       const progress = startProgress({ label: 'knm export', enabled: argv.output !== undefined || !process.stdout.isTTY });
@@ -37,7 +42,7 @@ export const registerExport: CommandRegistration = (parser: Argv) =>
       await write(json ? '[' : formatCsvRow(LIST_COLUMNS));
       let count = 0;
       try {
-        count = await exportNumbers(environment, { state, account: argv.account }, async (row: Record<ListColumn, string>) => {
+        count = await exportNumbers(environment, { state, accounts }, async (row: Record<ListColumn, string>) => {
           if (json) {
             await write(`${first ? '\n' : ',\n'}  ${JSON.stringify(row)}`);
             first = false;

@@ -1,6 +1,6 @@
 /**
  * `knm import FILE.csv [--action A] [--as ACCOUNT] [--account ID] [--output FILE]`: Kazoo's number_management CSV
- * tasks (import, assign_to, reserve, release, delete, update_merge, update_overwrite), in batches; the results CSV
+ * tasks (import, assign_to, reserve, release, delete, update_merge, update_overwrite, find), in batches; the results CSV
  * has the list columns and `error` for every row. Exit 0 when every row succeeded, 1 when any failed (listed on
  * stderr, and in the results file), 2 for bad arguments or a file that is not such a CSV.
  */

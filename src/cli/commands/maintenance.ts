@@ -20,14 +20,18 @@ export async function runMaintenance(fn: MaintenanceFunction, args: readonly str
     environment: async () => (await (opened ??= openEnvironment(options.couch, options.command))).environment,
     // a line written while a bar is drawn first clears the bar's line
     log: (line) => process.stderr.write(`${progress !== undefined && process.stderr.isTTY ? '\r\u001b[K' : ''}${options.command}: ${line}\n`),
-    step: (done, total) => {
-      progress ??= startProgress({ label: `${options.command} (databases)`, total });
+    step: (done, total, unit = 'databases') => {
+      progress ??= startProgress({ label: `${options.command} (${unit})`, total });
       progress.update(done);
     },
   };
   let result;
   try {
     result = await fn.run(context, args);
+  } catch (error) {
+    // an argument the function refused: the one line names it, the usage says what it takes
+    if (error instanceof UsageError) throw new UsageError(`${error.message} (usage: ${usageOf(fn, options.command)})`);
+    throw error;
   } finally {
     progress?.finish();
   }
