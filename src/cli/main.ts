@@ -1,33 +1,82 @@
 /**
- * The `knm` command line. Each command lives in its own module under ./commands and is listed here.
- * Exit codes: 0 all done, 1 some items failed, 2 bad arguments or unreadable input.
+ * The `knm` command line. Each command lives in its own module under ./commands and is listed there.
+ * Exit codes (./output.ts EXIT): 0 all done, 1 some items failed, 2 bad arguments or unreadable input, 3 the store
+ * did not answer. A user's mistake is one line naming it and the command's usage line on stderr, never the help.
  */
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands';
-import { reportFailure } from './output';
+import { EXIT, reportFailure, UsageError } from './output';
+import { describeParseFailure } from './parse-failures';
 
-export async function main(argv: string[]): Promise<void> {
+/** Runs one command line to its end and returns its exit code; never exits the process itself. */
+export async function main(argv: string[]): Promise<number> {
+  process.exitCode = undefined;
+  const parser = knmParser(argv).fail((message: string | null, error: Error | undefined, failing: Argv) => {
+    const usage = usageLine(failing);
+    if (error instanceof UsageError) throw error.withUsage(usage);
+    if (error) throw error;
+    throw new UsageError(describeParseFailure(message ?? 'bad arguments', argv, usage), usage);
+  });
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    // a command's own refusal of an argument comes without the usage line: ask the parser for that command's
+    return reportFailure(error instanceof UsageError ? error.withUsage(await usageOf(argv)) : error);
+  }
+  return Number(process.exitCode ?? EXIT.done);
+}
+
+/** Every command, its options and the global ones. */
+function knmParser(argv: readonly string[]): Argv {
   const parser = yargs(argv)
     .scriptName('knm')
     .strict()
     .demandCommand(1, 'name a command (knm --help lists them)')
     .recommendCommands()
+    .exitProcess(false)
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document on stdout' })
     .option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store on 127.0.0.1:$KNM_COUCH_PORT)' })
-    .fail((message, error, y) => {
-      if (error) throw error;
-      process.stderr.write(`knm: ${message}\n\n${y.help()}\n`);
-      process.exit(2);
-    })
     .help()
     .version();
   for (const register of commands) register(parser);
-  await parser.parseAsync();
+  return parser;
 }
 
-if (require.main === module) {
-  main(hideBin(process.argv)).catch((error: unknown) => {
-    process.exitCode = reportFailure(error);
-  });
+/** The usage line of the command `argv` names, from its help (printed nowhere). */
+async function usageOf(argv: readonly string[]): Promise<string> {
+  let help = '';
+  await knmParser([...argv, '--help'])
+    .fail(() => undefined)
+    .parseAsync([...argv, '--help'], {}, (_error, _parsed, output) => {
+      help = output;
+    });
+  return firstLine(help);
 }
+
+/** The first line of the failing command's help: `knm hunt <number>`. */
+function usageLine(failing: Argv): string {
+  let help = '';
+  failing.showHelp((text: string) => {
+    help = text;
+  });
+  return firstLine(help);
+}
+
+function firstLine(help: string): string {
+  return help.split('\n')[0]?.trim() || 'knm <command>';
+}
+
+/** The program: bin/knm and `node dist/src/cli/main.js`. */
+export function runCommandLine(): void {
+  main(hideBin(process.argv)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.exitCode = reportFailure(error);
+    },
+  );
+}
+
+if (require.main === module) runCommandLine();

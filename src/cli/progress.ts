@@ -1,7 +1,7 @@
 /**
  * Progress of long work on stderr: a bar with the rate and the time left on a terminal, redrawn at most ten times a
  * second; a plain line every few seconds otherwise (logs, pipes). Never on stdout, so `--json` output stays one
- * document. Silent when `enabled` is false.
+ * document. Silent when `enabled` is false, and until the first update.
  */
 export interface Progress {
   /** `done` items so far (of `total` when known), `failed` among them. */
@@ -33,6 +33,7 @@ export function startProgress(options: ProgressOptions): Progress {
   let done = 0;
   let failed = 0;
   let lastDraw = 0;
+  let reported = false;
   let finished = false;
 
   const render = (): string => {
@@ -57,6 +58,7 @@ export function startProgress(options: ProgressOptions): Progress {
 
   return {
     update(value, failures = failed) {
+      reported = true;
       done = value;
       failed = failures;
       draw(false);
@@ -65,8 +67,9 @@ export function startProgress(options: ProgressOptions): Progress {
       total = value;
     },
     finish() {
-      draw(true);
-      if (tty && options.enabled !== false && !finished) stream.write('\n');
+      // work that failed before its first item leaves no line behind: its error is the one line to read
+      if (reported) draw(true);
+      if (tty && reported && options.enabled !== false && !finished) stream.write('\n');
       finished = true;
     },
   };

@@ -54,10 +54,11 @@ describe('cli: knm number', function () {
     expect(result.stdout).to.match(/^\+15551239876 \{.*"state":"reserved"/);
   });
 
-  it('refuses bad arguments with one line and exit 2', async () => {
+  it('refuses bad arguments with one line and the usage line, exit 2', async () => {
     const badAs = await knm(['number', 'get', AVAILABLE, '--as', 'nobody'], server.url);
     expect(badAs.status).to.equal(2);
-    expect(badAs.stderr.trim().split('\n')).to.have.length(1);
+    expect(badAs.stderr.trim().split('\n')).to.have.length(2);
+    expect(badAs.stderr.trim().split('\n')[1]).to.equal('usage: knm number get <numbers..>');
     expect(badAs.stderr).to.match(/--as must be "system" or a 32-character account id/);
     const noAs = await knm(['number', 'get', AVAILABLE], server.url);
     expect(noAs.status).to.equal(2);

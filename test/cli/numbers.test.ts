@@ -99,13 +99,14 @@ describe('cli: knm normalize | classify | pretty | reconcile', function () {
     ['a config file that is not an object', () => ['reconcile', '1', '--config', file('array.json', '[1]')], /must hold a system_config\/number_manager document/],
   ];
   for (const [what, args, message] of usageErrors) {
-    it(`${what}: one-line error on stderr, nothing on stdout, exit 2`, () => {
+    it(`${what}: one-line error and the usage line on stderr, nothing on stdout, exit 2`, () => {
       const run = knm(...args());
       expect(run.status).to.equal(2);
       expect(run.stdout).to.equal('');
       const lines = run.stderr.trim().split('\n');
-      expect(lines).to.have.length(1);
+      expect(lines).to.have.length(2);
       expect(lines[0]).to.match(message);
+      expect(lines[1]).to.match(/^usage: knm (normalize|pretty|reconcile) \[numbers\.\.\]$/);
     });
   }
 });

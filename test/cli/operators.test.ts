@@ -47,7 +47,8 @@ describe('cli: operators (sup, maintenance, hunt, import, export, status)', func
     const bad = await knm(['sup', 'kazoo_numbers_maintenance', 'update_number_services_view', 'nope'], fixture.server.url);
     expect(bad.status).to.equal(2);
     expect(bad.stderr.trim().split('\n')).to.deep.equal([
-      'knm: ACCOUNT_ID must be a 32-character account id or its database name, not "nope" (usage: knm sup kazoo_numbers_maintenance update_number_services_view ACCOUNT_ID)',
+      'knm: ACCOUNT_ID must be a 32-character account id or its database name, not "nope"',
+      'usage: knm sup kazoo_numbers_maintenance update_number_services_view ACCOUNT_ID',
     ]);
   });
 
@@ -64,11 +65,11 @@ describe('cli: operators (sup, maintenance, hunt, import, export, status)', func
   it('refuses unknown functions and wrong arities with one line naming them, exit 2', async () => {
     const unknown = await knm(['sup', 'kazoo_number_manager_maintenance', 'frobnicate'], fixture.server.url);
     expect(unknown.status).to.equal(2);
-    expect(unknown.stderr.trim().split('\n')).to.have.length(1);
+    expect(unknown.stderr.trim().split('\n')).to.have.length(2);
     expect(unknown.stderr).to.match(/no function "frobnicate"/);
     const short = await knm(['generate-numbers', 'managed', RESELLER], fixture.server.url);
     expect(short.status).to.equal(2);
-    expect(short.stderr).to.match(/generate_numbers needs TYPE ACCOUNT_ID START QUANTITY \(usage: knm generate-numbers TYPE ACCOUNT_ID START QUANTITY\)/);
+    expect(short.stderr).to.equal('knm: generate_numbers needs TYPE ACCOUNT_ID START QUANTITY\nusage: knm generate-numbers TYPE ACCOUNT_ID START QUANTITY\n');
     const badType = await knm(['sup', 'kazoo_number_manager_maintenance', 'generate_numbers', 'local', RESELLER, '2223334000', '5'], fixture.server.url);
     expect(badType.status).to.equal(2);
     expect(badType.stderr).to.match(/TYPE must be managed or inum/);

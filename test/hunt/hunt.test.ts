@@ -175,10 +175,10 @@ describe('hunt: lookup_account over the fixture store', function () {
     expect((await transitionPortInOnFirstCall(service, await index.lookup('+15551233322'), async () => false)).kind).to.equal('not_porting');
   });
 
-  it('knm hunt refuses what is not a dialled number: exit 2, one line naming it, before any look-up', async () => {
+  it('knm hunt refuses what is not a dialled number: exit 2, one line naming it and the usage line, before any look-up', async () => {
     const result = await runKnm(['hunt', '+1555abc'], { COUCH_URL: fixture.server.url });
     expect(result.status).to.equal(2);
-    expect(result.stderr.trim().split('\n')).to.have.length(1);
+    expect(result.stderr.trim().split('\n')).to.have.length(2);
     expect(result.stderr).to.include('not a dialled number: "+1555abc"');
   });
 

@@ -110,10 +110,10 @@ describe('knm start (store part)', function () {
     }
   });
 
-  it('fails with one line and exit 1 when COUCH_URL does not answer, without printing the password', async function () {
+  it('fails with one line and exit 3 when COUCH_URL does not answer, without printing the password', async function () {
     const port = await freePort();
     const started = await knmStart({ COUCH_URL: `http://admin:pa55-w0rd@127.0.0.1:${port}` });
-    expect(await started.exited).to.equal(1);
+    expect(await started.exited).to.equal(3);
     expect(started.firstLine).to.equal('');
     const lines = started.stderr().trim().split('\n');
     expect(lines).to.have.length(1);

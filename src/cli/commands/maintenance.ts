@@ -13,7 +13,7 @@ import type { CommandRegistration } from './index';
 /** Runs one maintenance function and prints its result; shared with `knm sup`. */
 export async function runMaintenance(fn: MaintenanceFunction, args: readonly string[], options: { couch?: string; json: boolean; command: string }): Promise<void> {
   const problem = checkArity(fn, args);
-  if (problem !== undefined) throw new UsageError(`${problem} (usage: ${usageOf(fn, options.command)})`);
+  if (problem !== undefined) throw new UsageError(problem, usageOf(fn, options.command));
   let opened: ReturnType<typeof openEnvironment> | undefined;
   let progress: Progress | undefined;
   const context: MaintenanceContext = {
@@ -30,7 +30,7 @@ export async function runMaintenance(fn: MaintenanceFunction, args: readonly str
     result = await fn.run(context, args);
   } catch (error) {
     // an argument the function refused: the one line names it, the usage says what it takes
-    if (error instanceof UsageError) throw new UsageError(`${error.message} (usage: ${usageOf(fn, options.command)})`);
+    if (error instanceof UsageError) throw error.withUsage(usageOf(fn, options.command));
     throw error;
   } finally {
     progress?.finish();
