@@ -22,7 +22,13 @@ export async function main(argv: string[]): Promise<number> {
     await parser.parseAsync();
   } catch (error) {
     // a command's own refusal of an argument comes without the usage line: ask the parser for that command's
-    return reportFailure(error instanceof UsageError ? error.withUsage(await usageOf(argv)) : error);
+    if (error instanceof UsageError) return reportFailure(error.withUsage(await usageOf(argv)));
+    // yargs' own errors (a refused option value) are the user's mistakes too
+    if (error instanceof Error && error.name === 'YError') {
+      const usage = await usageOf(argv);
+      return reportFailure(new UsageError(describeParseFailure(error.message, argv, usage), usage));
+    }
+    return reportFailure(error);
   }
   return Number(process.exitCode ?? EXIT.done);
 }

@@ -82,3 +82,9 @@ async function resetDb(store: Store, db: string, docs: Record<string, unknown>[]
   await store.createDb(db);
   await store.bulkDocs(db, docs as { _id: string }[]);
 }
+
+/** The callflows and trunkstore views Kazoo keeps in every account database (the ones `pvt_used_by` is read from). */
+export async function putAccountAppViews(store: Store, accountDb: string): Promise<void> {
+  await store.put(accountDb, { _id: '_design/callflows', views: { listing_by_number: { map: 'function(doc) { if (doc.pvt_type == "callflow") doc.numbers.forEach(function (n) { emit(n, null); }); }' } } });
+  await store.put(accountDb, { _id: '_design/trunkstore', views: { lookup_did: { map: 'function(doc) { if (doc.pvt_type == "sys_info") doc.dids.forEach(function (n) { emit(n, null); }); }' } } });
+}

@@ -20,7 +20,7 @@ import { migrateUnassignedNumbers } from '../../src/maintenance/migration';
 import { fixAppsForNumberDbs, fixAppsOfAccountNumbers, fixedUsedBy } from '../../src/maintenance/used-by';
 import { couchStateStore } from '../../src/pipeline/state-store';
 import { deployDesignDocs } from '../../src/store/bootstrap';
-import { fixtureDocs, fixtureNumberFolders, FixtureStore, loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
+import { fixtureDocs, fixtureNumberFolders, FixtureStore, loadFixtures, NOW, putAccountAppViews, startFixtureStore } from '../helpers/fixture-store';
 import { MASTER, RESELLER } from '../helpers/kazoo-roles';
 
 const config = defaultNumberManagerConfig();
@@ -195,8 +195,7 @@ describe('maintenance over the fixture store', function () {
     // the holder's applications: +15551233322 is in a trunkstore, nowhere in callflows
     const resellerDb = accountDbName(RESELLER);
     await fixture.store.createDb(resellerDb);
-    await fixture.store.put(resellerDb, { _id: '_design/callflows', views: { listing_by_number: { map: 'function(doc) { if (doc.pvt_type == "callflow") doc.numbers.forEach(function (n) { emit(n, null); }); }' } } });
-    await fixture.store.put(resellerDb, { _id: '_design/trunkstore', views: { lookup_did: { map: 'function(doc) { if (doc.pvt_type == "sys_info") doc.dids.forEach(function (n) { emit(n, null); }); }' } } });
+    await putAccountAppViews(fixture.store, resellerDb);
     await fixture.store.put(resellerDb, { _id: 'trunk', pvt_type: 'sys_info', dids: ['+15551233322'] });
     const fixed = await fixAppsForNumberDbs(fixture.store, { numberDbs: ['numbers/+1555'], accounts: [RESELLER] });
     expect(fixed).to.deep.include({ fixed: 1, failures: [] });

@@ -11,6 +11,7 @@ import { ImportInputError, importCsv } from '../../tasks/import';
 import { isRowAction, ROW_ACTIONS } from '../../tasks/number-tasks';
 import { CsvError } from '../../tasks/csv';
 import type { Store } from '../../store/client';
+import { integerOption } from '../arguments';
 import { openEnvironment } from '../environment';
 import { printResult, UsageError } from '../output';
 import { startProgress } from '../progress';
@@ -29,14 +30,13 @@ export const registerImport: CommandRegistration = (parser: Argv) =>
         .option('as', { type: 'string', default: SYSTEM, describe: 'the authenticated account (auth_account_id), or "system"' })
         .option('account', { type: 'string', describe: 'the account the task runs for: the default holder of the numbers' })
         .option('output', { type: 'string', describe: 'the results CSV (default: FILE with .results.csv)' })
-        .option('batch-size', { type: 'number', default: 1000, describe: 'rows per batch' })
+        .option('batch-size', integerOption('batch-size', 1, 1000, 'rows per batch'))
         .option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' }),
     async (argv) => {
       const file = String(argv.file);
       if (!isRowAction(argv.action)) throw new UsageError(`--action must be one of ${ROW_ACTIONS.join(', ')}, not ${JSON.stringify(argv.action)}`);
       if (argv.as !== SYSTEM && !isAccountId(argv.as)) throw new UsageError(`--as must be "system" or a 32-character account id, not ${JSON.stringify(argv.as)}`);
       if (argv.account !== undefined && !isAccountId(argv.account)) throw new UsageError(`--account must be a 32-character account id, not ${JSON.stringify(argv.account)}`);
-      if (!Number.isInteger(argv['batch-size']) || argv['batch-size'] < 1) throw new UsageError(`--batch-size must be a positive integer, not ${String(argv['batch-size'])}`);
       const needsHolder = argv.action === 'import' || argv.action === 'assign_to' || argv.action === 'reserve';
       // Kazoo's task always runs for an account: the holder of rows without account_id
       if (needsHolder && argv.account === undefined && argv.as === SYSTEM) throw new UsageError(`--action ${argv.action} as system needs --account ID: the account rows without account_id go to`);

@@ -8,7 +8,8 @@ import { refreshNumberDbs } from '../../store/bootstrap';
 import { connectStore } from '../../store/client';
 import { resolveStoreUrl } from '../../store/connection';
 import { loadDesignDocs } from '../../store/design-docs';
-import { printResult, UsageError } from '../output';
+import { integerOption } from '../arguments';
+import { printResult } from '../output';
 import { deploymentLines } from './bootstrap';
 import type { CommandRegistration } from './index';
 
@@ -17,11 +18,8 @@ export const registerRefreshNumbersDbs: CommandRegistration = (parser: Argv) =>
     'refresh-numbers-dbs',
     'deploy the design documents to every number database (only what changed is written)',
     (command) => command
-      .option('concurrency', { type: 'number', default: 8, describe: 'databases handled at once' }),
+      .option('concurrency', integerOption('concurrency', 1, 8, 'databases handled at once')),
     async (argv) => {
-      if (!Number.isInteger(argv.concurrency) || argv.concurrency < 1) {
-        throw new UsageError(`--concurrency must be a positive integer, not ${String(argv.concurrency)}`);
-      }
       const store = connectStore(resolveStoreUrl({ env: process.env, couchOption: typeof argv.couch === 'string' ? argv.couch : undefined }));
       const log = (line: string): void => {
         process.stderr.write(`knm refresh-numbers-dbs: ${line}\n`);

@@ -13,6 +13,7 @@ import { connectStore } from '../../store/client';
 import { resolveStoreUrl } from '../../store/connection';
 import { loadDesignDocs } from '../../store/design-docs';
 import { systemClock } from '../../time';
+import { integerOption } from '../arguments';
 import { printResult, UsageError } from '../output';
 import type { CommandRegistration } from './index';
 
@@ -33,8 +34,8 @@ export const registerSearch: CommandRegistration = (parser: Argv) =>
     (command) =>
       command
         .positional('prefix', { type: 'string', demandOption: true, describe: 'digits after the dial code (415), or a full prefix (+1415)' })
-        .option('quantity', { type: 'number', default: 1, describe: 'numbers to show (at most maximum_search_quantity)' })
-        .option('offset', { type: 'number', default: 0, describe: 'numbers to skip' })
+        .option('quantity', integerOption('quantity', 1, 1, 'numbers to show (at most maximum_search_quantity)'))
+        .option('offset', integerOption('offset', 0, 0, 'numbers to skip'))
         .option('country', { type: 'string', default: 'US', describe: 'ISO country code giving the dial code' })
         .option('account', { type: 'string', describe: 'the searching account: adds its reserved numbers and its reseller\'s carriers' })
         .option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' }),
@@ -42,8 +43,6 @@ export const registerSearch: CommandRegistration = (parser: Argv) =>
       const args = argv as unknown as SearchArgs;
       const prefix = String(args.prefix);
       if (!/^\+?\d{1,15}$/.test(prefix.replace(/\s+/g, ''))) throw new UsageError(`PREFIX must be digits, optionally after a +, not ${JSON.stringify(prefix)}`);
-      if (!Number.isInteger(args.quantity) || args.quantity < 1) throw new UsageError(`--quantity must be a positive integer, not ${String(args.quantity)}`);
-      if (!Number.isInteger(args.offset) || args.offset < 0) throw new UsageError(`--offset must be an integer ≥ 0, not ${String(args.offset)}`);
       if (!/^[A-Za-z]{2}$/.test(args.country)) throw new UsageError(`--country must be a two-letter country code, not ${JSON.stringify(args.country)}`);
       if (args.account !== undefined && !isAccountId(args.account)) throw new UsageError(`--account must be a 32-character account id, not ${JSON.stringify(args.account)}`);
 

@@ -1,0 +1,19 @@
+/** Option shapes shared by the commands, each refusing a bad value with one line naming the option and the value. */
+import { UsageError } from './output';
+
+/** A whole-number option of at least `min`: `--quantity abc` is refused as "abc", not as yargs' NaN. */
+export function integerOption(name: string, min: number, defaultValue: number, describe: string) {
+  return {
+    type: 'string',
+    default: defaultValue,
+    describe,
+    coerce: (value: unknown): number => {
+      const text = String(value).trim();
+      const parsed = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+      if (!Number.isSafeInteger(parsed) || parsed < min) {
+        throw new UsageError(`--${name} must be ${min === 0 ? 'an integer ≥ 0' : min === 1 ? 'a positive integer' : `an integer ≥ ${min}`}, not ${JSON.stringify(String(value))}`);
+      }
+      return parsed;
+    },
+  } as const;
+}
