@@ -260,7 +260,10 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     readable: 'migrate-port-requests',
     describe: 'complete port requests: pvt_tree, port authority and its name, account name; superduper_comment → is_private',
     run: async (context) => {
-      const report = await migratePortRequests((await context.environment()).store, PORT_REQUEST_BATCH_PAUSE_MS, (line) => context.log(line));
+      const report = await migratePortRequests((await context.environment()).store, PORT_REQUEST_BATCH_PAUSE_MS, (line) => context.log(line), (done) =>
+        // the number of port requests is not known beforehand: the line counts those done
+        context.step(done, 0, 'port requests'),
+      );
       const lines = [`migrated ${report.migrated.length} port requests, ${report.unchanged} unchanged, ${report.failures.length} failed`];
       for (const { id, reason } of report.failures) lines.push(`\t${id}: ${reason}`);
       return done(report, lines, report.failures.length);
@@ -439,42 +442,42 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     params: ['ACCOUNT_IDS...?'],
     readable: 'fix-apps-for-account-dbs',
     describe: "set pvt_used_by of account copies from the account's callflows and trunkstore",
-    run: async (context, accounts) => usedByResult(await fixAppsForAccountDbs((await context.environment()).store, accounts)),
+    run: async (context, accounts) => usedByResult(await fixAppsForAccountDbs((await context.environment()).store, accounts, context.step)),
   },
   {
     name: 'fix_apps_for_single_account_db',
     params: ['ACCOUNT_ID'],
     readable: 'fix-apps-for-single-account-db',
     describe: "set pvt_used_by of one account's copies",
-    run: async (context, accounts) => usedByResult(await fixAppsForAccountDbs((await context.environment()).store, accounts)),
+    run: async (context, accounts) => usedByResult(await fixAppsForAccountDbs((await context.environment()).store, accounts, context.step)),
   },
   {
     name: 'fix_apps_for_number_dbs',
     params: ['NUMBER_DBS...?'],
     readable: 'fix-apps-for-number-dbs',
     describe: "set pvt_used_by of master documents from their holders' callflows and trunkstore",
-    run: async (context, dbs) => usedByResult(await fixAppsForNumberDbs((await context.environment()).store, { numberDbs: dbs })),
+    run: async (context, dbs) => usedByResult(await fixAppsForNumberDbs((await context.environment()).store, { numberDbs: dbs }, context.step)),
   },
   {
     name: 'fix_apps_for_single_number_db',
     params: ['NUMBER_DB'],
     readable: 'fix-apps-for-single-number-db',
     describe: 'set pvt_used_by of the master documents of one number database',
-    run: async (context, dbs) => usedByResult(await fixAppsForNumberDbs((await context.environment()).store, { numberDbs: dbs })),
+    run: async (context, dbs) => usedByResult(await fixAppsForNumberDbs((await context.environment()).store, { numberDbs: dbs }, context.step)),
   },
   {
     name: 'fix_apps_in_number_dbs_for_accounts',
     params: ['ACCOUNT_IDS...'],
     readable: 'fix-apps-in-number-dbs-for-accounts',
     describe: "set pvt_used_by of the given accounts' master documents",
-    run: async (context, accounts) => usedByResult(await fixAppsForNumberDbs((await context.environment()).store, { accounts })),
+    run: async (context, accounts) => usedByResult(await fixAppsForNumberDbs((await context.environment()).store, { accounts }, context.step)),
   },
   {
     name: 'fix_apps_in_number_dbs_for_single_account',
     params: ['ACCOUNT_ID'],
     readable: 'fix-apps-in-number-dbs-for-single-account',
     describe: "set pvt_used_by of one account's master documents",
-    run: async (context, accounts) => usedByResult(await fixAppsForNumberDbs((await context.environment()).store, { accounts })),
+    run: async (context, accounts) => usedByResult(await fixAppsForNumberDbs((await context.environment()).store, { accounts }, context.step)),
   },
   {
     name: 'fix_numbers_apps_in_numbdb',
@@ -503,7 +506,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     describe: "fix an account's numbers: used_by in the number databases, its copies, copies held by others",
     run: async (context, [account]) => {
       const env = await context.environment();
-      const apps = await fixAppsForNumberDbs(env.store, { accounts: [account] });
+      const apps = await fixAppsForNumberDbs(env.store, { accounts: [account] }, context.step);
       const copies = await copyAssignedNumberDbsToAccount(copyContext(env, context.log, context.step), account);
       const wrong = await removeWrongAssignedFromAccounts(copyContext(env, context.log, context.step), account);
       const failed = apps.failures.length + copies.failures.length + wrong.failures.length;

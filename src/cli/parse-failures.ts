@@ -48,6 +48,6 @@ function firstWord(argv: readonly string[]): string | undefined {
   return argv.find((token) => !token.startsWith('-'));
 }
 
-function escapeRegExp(text: string): string {
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

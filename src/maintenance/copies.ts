@@ -61,16 +61,16 @@ export async function copyAccountsToNumberDbs(context: Context, accounts?: reado
   const tally = new Tally();
   const dbs = await accountDbs(context.store, accounts);
   for (const [at, db] of dbs.entries()) {
-    context.step?.(at, dbs.length);
     context.progress?.(`copying numbers of ${db} to the number databases`);
-    if (!(await context.store.dbExists(db))) {
+    if (await context.store.dbExists(db)) {
+      for await (const rows of viewRows(context.store, db, 'numbers', 'list_by_number', { include_docs: true })) {
+        await saveToNumberDbs(context, rows.flatMap((row) => (row.doc ? [row.doc] : [])), tally);
+      }
+      await pause(context.pauseMs);
+    } else {
       tally.failures.push({ db, id: '', reason: 'save_docs-db_not_found' });
-      continue;
     }
-    for await (const rows of viewRows(context.store, db, 'numbers', 'list_by_number', { include_docs: true })) {
-      await saveToNumberDbs(context, rows.flatMap((row) => (row.doc ? [row.doc] : [])), tally);
-    }
-    await pause(context.pauseMs);
+    context.step?.(at + 1, dbs.length);
   }
   return tally.report();
 }
@@ -80,12 +80,12 @@ export async function copyNumberDbsToAccounts(context: Context, numberDbs?: read
   const tally = new Tally();
   const dbs = numberDbs !== undefined && numberDbs.length > 0 ? numberDbs.map((name) => numberDbOf(name) ?? name) : await allNumberDbs(context.store);
   for (const [at, db] of dbs.entries()) {
-    context.step?.(at, dbs.length);
     context.progress?.(`copying ${db} to the holders' account databases`);
     for await (const rows of viewRows(context.store, db, 'numbers', 'assigned_to', { include_docs: true })) {
       await saveToAccountDbs(context, rows.flatMap((row) => (row.doc ? [row.doc] : [])), tally);
     }
     await pause(context.pauseMs);
+    context.step?.(at + 1, dbs.length);
   }
   return tally.report();
 }
@@ -95,10 +95,11 @@ export async function copyAssignedNumberDbsToAccount(context: Context, account: 
   const tally = new Tally();
   const accountId = accountIdOf(account);
   const dbs = numberDb !== undefined ? [numberDbOf(numberDb) ?? numberDb] : await allNumberDbs(context.store);
-  for (const db of dbs) {
+  for (const [at, db] of dbs.entries()) {
     for await (const rows of viewRows(context.store, db, 'numbers', 'assigned_to', { include_docs: true, startkey: [accountId], endkey: [accountId, {}] })) {
       await saveToAccountDbs(context, rows.flatMap((row) => (row.doc ? [row.doc] : [])), tally);
     }
+    context.step?.(at + 1, dbs.length);
   }
   return tally.report();
 }
@@ -134,13 +135,15 @@ export async function copyNumbersFromAccountDbToNumberDbs(context: Context, acco
 /** remove_wrong_assigned_from_accounts/0 and remove_wrong_assigned_from_single_accountdb/1: copies held by someone else go. */
 export async function removeWrongAssignedFromAccounts(context: Context, account?: string): Promise<CopyReport> {
   const tally = new Tally();
-  for (const db of await accountDbs(context.store, account === undefined ? undefined : [account])) {
+  const dbs = await accountDbs(context.store, account === undefined ? undefined : [account]);
+  for (const [at, db] of dbs.entries()) {
     const accountId = accountIdOf(db);
     const wrong: CouchDoc[] = [];
     for await (const rows of viewRows<string>(context.store, db, 'numbers', 'assigned_to', { include_docs: true })) {
       for (const row of rows) if (row.doc && row.key !== accountId) wrong.push(row.doc);
     }
     await removeDocs(context.store, db, wrong, tally);
+    context.step?.(at + 1, dbs.length);
   }
   return tally.report();
 }
@@ -152,16 +155,17 @@ export async function removeWrongAssignedFromAccounts(context: Context, account?
 export async function removeFromNumberDbsIfNotInAccountDb(context: Context, numberDb?: string): Promise<CopyReport> {
   const tally = new Tally();
   const dbs = numberDb !== undefined ? [numberDbOf(numberDb) ?? numberDb] : await allNumberDbs(context.store);
-  for (const db of dbs) {
+  for (const [at, db] of dbs.entries()) {
     for await (const rows of viewRows<[string, string]>(context.store, db, 'numbers', 'assigned_to', { include_docs: true })) {
       const byHolder = groupBy(rows.flatMap((row) => (row.doc ? [row.doc] : [])), (doc) => String(doc.pvt_assigned_to));
       for (const [holder, docs] of byHolder) {
         if (!isAccountId(holder)) continue;
         const copies = await context.store.getMany(accountDbName(holder), docs.map((doc) => doc._id)).catch(() => undefined);
         if (copies === undefined) continue; // no account database: nothing proves the copy is missing
-        await removeDocs(context.store, db, docs.filter((_, at) => !copies[at].ok), tally);
+        await removeDocs(context.store, db, docs.filter((_, index) => !copies[index].ok), tally);
       }
     }
+    context.step?.(at + 1, dbs.length);
   }
   return tally.report();
 }
@@ -172,16 +176,18 @@ export async function removeFromNumberDbsIfNotInAccountDb(context: Context, numb
  */
 export async function removeFromAccountDbIfNotInNumberDb(context: Context, account?: string): Promise<CopyReport> {
   const tally = new Tally();
-  for (const db of await accountDbs(context.store, account === undefined ? undefined : [account])) {
+  const dbs = await accountDbs(context.store, account === undefined ? undefined : [account]);
+  for (const [at, db] of dbs.entries()) {
     for await (const rows of viewRows(context.store, db, 'numbers', 'list_by_number', { include_docs: true })) {
       const byDb = groupBy(rows.flatMap((row) => (row.doc ? [row.doc] : [])), (doc) => toDbName(context.normalize(doc._id)) ?? '');
       for (const [numberDb, docs] of byDb) {
         if (numberDb === '') continue;
         const masters = await context.store.getMany(numberDb, docs.map((doc) => doc._id)).catch(() => undefined);
-        const orphans = docs.filter((_, at) => masters === undefined || !masters[at].ok || (masters[at] as { doc: CouchDoc }).doc.pvt_state === 'deleted');
+        const orphans = docs.filter((_, index) => masters === undefined || !masters[index].ok || (masters[index] as { doc: CouchDoc }).doc.pvt_state === 'deleted');
         await removeDocs(context.store, db, orphans, tally);
       }
     }
+    context.step?.(at + 1, dbs.length);
   }
   return tally.report();
 }

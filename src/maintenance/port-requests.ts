@@ -56,8 +56,13 @@ export interface PortRequestMigrationReport {
   readonly failures: { id: string; reason: string }[];
 }
 
-/** migrate_port_requests/0; `pauseMs` between batches (Kazoo's 5 s unless told). */
-export async function migratePortRequests(store: Store, pauseMs = PORT_REQUEST_BATCH_PAUSE_MS, progress?: (line: string) => void): Promise<PortRequestMigrationReport> {
+/** migrate_port_requests/0; `pauseMs` between batches (Kazoo's 5 s unless told); `step` after each batch, with the requests seen. */
+export async function migratePortRequests(
+  store: Store,
+  pauseMs = PORT_REQUEST_BATCH_PAUSE_MS,
+  progress?: (line: string) => void,
+  step?: (requestsDone: number) => void,
+): Promise<PortRequestMigrationReport> {
   const migrated: string[] = [];
   const failures: PortRequestMigrationReport['failures'] = [];
   let unchanged = 0;
@@ -83,6 +88,7 @@ export async function migratePortRequests(store: Store, pauseMs = PORT_REQUEST_B
       else failures.push({ id: result.id, reason: result.error });
     }
     progress?.(`migrated ${changed.length} port requests`);
+    step?.(migrated.length + unchanged + failures.length);
   }
   return { migrated, unchanged, failures };
 }

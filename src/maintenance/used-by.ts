@@ -52,23 +52,26 @@ class Tally {
   readonly failures: UsedByReport['failures'] = [];
 }
 
+/** Progress of a loop over databases: after each one. */
+export type DatabaseStep = (databasesDone: number, databases: number) => void;
+
 /** fix_apps_for_account_dbs/0,1 and fix_apps_for_single_account_db/1: the account copies. */
-export async function fixAppsForAccountDbs(store: Store, accounts?: readonly string[]): Promise<UsedByReport> {
+export async function fixAppsForAccountDbs(store: Store, accounts?: readonly string[], step?: DatabaseStep): Promise<UsedByReport> {
   const tally = new Tally();
   const dbs = accounts !== undefined && accounts.length > 0
     ? accounts.map((account) => accountDbName(account))
     : (await store.listDbs({ startkey: 'account/', endkey: 'account/\ufff0' })).filter((db) => db.startsWith('account/'));
-  for (const db of dbs) {
-    let uses: Map<string, AppUse>;
-    try {
-      uses = await appsOfAccount(store, accountIdOf(db));
-    } catch (error) {
+  for (const [at, db] of dbs.entries()) {
+    const uses = await appsOfAccount(store, accountIdOf(db)).catch((error: unknown) => {
       tally.failures.push({ db, id: '', reason: describe(error) });
-      continue;
+      return undefined;
+    });
+    if (uses !== undefined) {
+      for await (const rows of viewRows(store, db, 'numbers', 'list_by_app', { include_docs: true })) {
+        await saveFixed(store, db, rows.flatMap((row) => (row.doc ? [row.doc] : [])), uses, tally);
+      }
     }
-    for await (const rows of viewRows(store, db, 'numbers', 'list_by_app', { include_docs: true })) {
-      await saveFixed(store, db, rows.flatMap((row) => (row.doc ? [row.doc] : [])), uses, tally);
-    }
+    step?.(at + 1, dbs.length);
   }
   return report(tally);
 }
@@ -77,12 +80,16 @@ export async function fixAppsForAccountDbs(store: Store, accounts?: readonly str
  * fix_apps_for_number_dbs/0,1, fix_apps_for_single_number_db/1 (every holder), and fix_apps_in_number_dbs_for_accounts/1,
  * …_for_single_account/1 (only the given holders): the master documents, grouped by holder.
  */
-export async function fixAppsForNumberDbs(store: Store, options: { numberDbs?: readonly string[]; accounts?: readonly string[] } = {}): Promise<UsedByReport> {
+export async function fixAppsForNumberDbs(
+  store: Store,
+  options: { numberDbs?: readonly string[]; accounts?: readonly string[] } = {},
+  step?: DatabaseStep,
+): Promise<UsedByReport> {
   const tally = new Tally();
   const dbs = options.numberDbs !== undefined && options.numberDbs.length > 0 ? options.numberDbs.map((name) => numberDbOf(name) ?? name) : await allNumberDbs(store);
   const holders = options.accounts?.map((account) => accountIdOf(account));
   const usesByAccount = new Map<string, Map<string, AppUse> | undefined>();
-  for (const db of dbs) {
+  for (const [at, db] of dbs.entries()) {
     const ranges = holders === undefined ? [{}] : holders.map((id) => ({ startkey: [id], endkey: [id, {}] }));
     for (const range of ranges) {
       for await (const rows of viewRows<[string, string | null]>(store, db, 'numbers', 'list_assigned_and_app', { ...range, include_docs: true })) {
@@ -96,6 +103,7 @@ export async function fixAppsForNumberDbs(store: Store, options: { numberDbs?: r
         }
       }
     }
+    step?.(at + 1, dbs.length);
   }
   return report(tally);
 }

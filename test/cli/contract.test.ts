@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { commands } from '../../src/cli/commands';
 import { MAINTENANCE_FUNCTIONS } from '../../src/cli/maintenance-functions';
+import { escapeRegExp } from '../../src/cli/parse-failures';
 import { accountDbName } from '../../src/numbers/db-names';
 import { startEmbeddedServer } from '../../src/store/embedded';
 import { runKnm, runKnmInProcess } from '../helpers/cli';
@@ -106,6 +107,32 @@ function examples(csv: string): Record<string, string[] | { skip: string }> {
   };
 }
 
+/**
+ * Long work and the unit its progress counts, drawn by src/cli/progress.ts on stderr (a bar on a terminal, else
+ * plain lines; the last one when the work is done). refresh-numbers-dbs, register-views and bootstrap log a line
+ * per database written instead: their loop (src/store/bootstrap.ts) reports no steps yet.
+ */
+const LONG_COMMANDS: Record<string, string> = {
+  import: 'knm import (find)',
+  'generate-numbers': 'knm generate-numbers (numbers)',
+  migrate: 'knm migrate (databases)',
+  'migrate-unassigned-numbers': 'knm migrate-unassigned-numbers (databases)',
+  'migrate-port-requests': 'knm migrate-port-requests (port requests)',
+  'purge-discovery': 'knm purge-discovery (databases)',
+  'purge-deleted': 'knm purge-deleted (databases)',
+  'convert-carrier-module': 'knm convert-carrier-module (databases)',
+  'copy-accounts-to-number-dbs': 'knm copy-accounts-to-number-dbs (databases)',
+  'copy-number-dbs-to-accounts': 'knm copy-number-dbs-to-accounts (databases)',
+  'copy-assigned-number-dbs-to-account': 'knm copy-assigned-number-dbs-to-account (databases)',
+  'remove-wrong-assigned-from-accounts': 'knm remove-wrong-assigned-from-accounts (databases)',
+  'destructively-remove-from-number-dbs-if-not-in-accountdb': 'knm destructively-remove-from-number-dbs-if-not-in-accountdb (databases)',
+  'destructively-remove-from-account-db-if-not-in-numdb': 'knm destructively-remove-from-account-db-if-not-in-numdb (databases)',
+  'fix-apps-for-account-dbs': 'knm fix-apps-for-account-dbs (databases)',
+  'fix-apps-for-number-dbs': 'knm fix-apps-for-number-dbs (databases)',
+  'fix-apps-in-number-dbs-for-accounts': 'knm fix-apps-in-number-dbs-for-accounts (databases)',
+  'fix-account-db-numbers': 'knm fix-account-db-numbers (databases)',
+};
+
 /** The arguments of a run of `command`, or why it is not run here. */
 function exampleOf(command: KnownCommand, table: ReturnType<typeof examples>): string[] | { skip: string } {
   const name = command.words.join(' ');
@@ -196,6 +223,11 @@ describe('cli: the contract of every command (--help, a bogus option, --json, ex
       }
       if (!parsed || (run.status !== 0 && run.status !== 1)) {
         broken.push(`knm ${example.join(' ')}: exit ${run.status}, stdout ${JSON.stringify(run.stdout.slice(0, 200))}, stderr ${run.stderr.trim()}`);
+      }
+      const progress = LONG_COMMANDS[command.words.join(' ')];
+      // the last progress line says the work is done: N/N, or N done when the total is not known beforehand
+      if (progress !== undefined && !new RegExp(`${escapeRegExp(progress)}: (\\[#+\\] )?(\\d+)(/\\2 100\\.0%| done)`).test(run.stderr)) {
+        broken.push(`knm ${example.join(' ')}: no progress "${progress}: …" on stderr: ${run.stderr.trim()}`);
       }
     }
     expect(broken, broken.join('\n')).to.deep.equal([]);

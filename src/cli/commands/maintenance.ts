@@ -22,6 +22,8 @@ export async function runMaintenance(fn: MaintenanceFunction, args: readonly str
     log: (line) => process.stderr.write(`${progress !== undefined && process.stderr.isTTY ? '\r\u001b[K' : ''}${options.command}: ${line}\n`),
     step: (done, total, unit = 'databases') => {
       progress ??= startProgress({ label: `${options.command} (${unit})`, total });
+      // a function of several loops (fix-account-db-numbers) counts each loop's databases in turn
+      progress.total(total);
       progress.update(done);
     },
   };
