@@ -72,10 +72,11 @@ describe('cli: knm search', function () {
     [['search', '415', '--account', 'nope'], '--account must be a 32-character account id'],
     [['search', '415', '--country', 'USA'], '--country must be a two-letter country code'],
   ] as const) {
-    it(`exits 2 with one line for ${args.slice(1).join(' ')}`, async () => {
+    it(`exits 2 with one line and the usage line for ${args.slice(1).join(' ')}`, async () => {
       const result = await knm([...args], env);
       expect(result.status).to.equal(2);
-      expect(result.stderr.trim().split('\n')).to.have.length(1);
+      expect(result.stderr.trim().split('\n')).to.have.length(2);
+      expect(result.stderr.trim().split('\n')[1]).to.equal('usage: knm search <prefix>');
       expect(result.stderr).to.contain(complaint);
       expect(result.stdout).to.equal('');
     });
