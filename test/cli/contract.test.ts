@@ -5,6 +5,7 @@
  * a few runs go through a child process to check the real program.
  */
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { accountDbName } from '../../src/numbers/db-names';
 import { startEmbeddedServer } from '../../src/store/embedded';
 import { runKnm, runKnmInProcess } from '../helpers/cli';
 import { FixtureStore, putAccountAppViews, startFixtureStore } from '../helpers/fixture-store';
+import { REPO_ROOT } from '../helpers/fixtures';
 import { MASTER, RESELLER } from '../helpers/kazoo-roles';
 
 interface KnownCommand {
@@ -273,6 +275,14 @@ describe('cli: the contract of every command (--help, a bogus option, --json, ex
       expect(lines).to.have.length(1);
       expect(lines[0]).to.match(/^knm: unavailable: /).and.contain(url).and.match(/COUCH_URL/);
       expect(run.stderr).to.not.contain('s3cret-pw');
+    });
+
+    it('bin/knm, the installed command, runs the command line of the build', function () {
+      // npm test builds first; a run from the sources may have no build to run
+      if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js'))) this.skip();
+      const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'knm'), 'normalize', '4155550100'], { encoding: 'utf8' });
+      expect(run.status, run.stderr).to.equal(0);
+      expect(run.stdout).to.equal('4155550100\t+14155550100\n');
     });
 
     it('--json: one JSON document on stdout and nothing else, from the real program', async () => {
