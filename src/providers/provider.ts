@@ -9,7 +9,7 @@
  * saved, and never writes a document itself. Adding one is adding one file and a line in registry.ts.
  */
 import type { NumberManagerConfig } from '../config/number-manager';
-import type { JsonObject } from '../documents/json';
+import type { JsonObject, JsonValue } from '../documents/json';
 import type { NumberRecord } from '../documents/types';
 
 /**
@@ -23,6 +23,11 @@ export interface Notice {
   readonly accountId: string | undefined;
   /** The notification's fields as Kazoo publishes them (`Account-ID`, `Number-State`, `Local-Number`, …). */
   readonly payload: JsonObject;
+  /**
+   * What the number held before the change this notice reports (e.g. the previous `outbound_cnam`): part of the
+   * notice's identity, so a return to an earlier value is a new notice while a replay of the same change is not.
+   */
+  readonly supersedes?: JsonValue;
 }
 
 export interface ProviderContext {
@@ -50,6 +55,8 @@ export interface ProviderContext {
   readonly notify: (notice: Notice) => Promise<void>;
   /** Where providers with an HTTP API send their requests; tests point it at a mock server. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** knm_util:pretty_print/1 with the configured classifiers (notices show the number this way); absent: the E.164 form. */
+  readonly prettyPrint?: (number: string) => string;
 }
 
 export interface FeatureProvider {
