@@ -2,7 +2,8 @@
  * The number operations over the store (`knm_numbers` → `knm_ops`, states.md §6): get, create, move,
  * reserve, release, delete, update, assign_to_app and reconcile, each for a batch of numbers, answering per
  * number like Kazoo (the public JSON, or the number with its error). Saves of create, move, reserve and update
- * pass the feature providers' allow/deny gate first (feature-permissions.ts).
+ * run the feature providers (knm_providers:save/1, providers/run.ts) before the write; an admin's hard delete
+ * runs their delete.
  *
  * Each number is read, decided by the pure rules, acted on through its carrier, and written under MVCC:
  * a conflict means someone else wrote the number meanwhile, so it is read and decided again (a few times)
@@ -25,14 +26,16 @@ import { withNumberDb } from '../store/bootstrap';
 import type { Store } from '../store/client';
 import type { DesignDocLibrary } from '../store/design-docs';
 import type { CouchDoc } from '../store/types';
+import { providerContexts, type ProviderContexts } from '../providers/context';
+import type { ProviderContext } from '../providers/provider';
+import { deleteFeatures, featureRefusal, saveFeatures, type ProviderLookup } from '../providers/run';
+import { providerFor } from '../providers/registry';
 import type { Clock } from '../time';
 import { acquiredNumber } from './acquisition';
 import { AccountDirectory, AccountFacts, isAccountId, readAccountDoc, SYSTEM } from './accounts';
 import { Actors, canFetch, isAdmin } from './authorization';
 import { create as planCreate, CreateRequest, newNumberRecord } from './create';
-import { FeaturePolicy, featurePolicy, refuseUnavailableFeatures } from './feature-permissions';
 import { unauthorized } from './errors';
-import { featuresForState } from './features';
 import { release as planRelease } from './release';
 import { assignHolder, transition } from './transitions';
 import { applyUpdate, NumberUpdate } from './update';
@@ -45,6 +48,10 @@ export interface LifecycleEnvironment {
   readonly clock: Clock;
   /** Carrier modules by name; the registry unless a test brings its own. */
   readonly carriers?: (module: string) => Carrier | undefined;
+  /** Feature providers by module name; the registry unless a test brings its own. */
+  readonly providers?: ProviderLookup;
+  /** Builds the providers' contexts (notifications, settings); one over `store` unless given. */
+  readonly providerContexts?: ProviderContexts;
 }
 
 export type NumberOutcome =
@@ -58,8 +65,8 @@ export interface Requester {
   readonly mdnRun?: boolean;
 }
 
-/** Feature policies of the resellers met in one batch, by reseller id. */
-type ResellerPolicies = Map<string, Promise<FeaturePolicy>>;
+/** number_manager values of the resellers met in one batch, by reseller id. */
+type ResellerPolicies = Map<string, Promise<NumberManagerConfig>>;
 
 /** Who acts on one number, and what the batch already knows. */
 interface Turn {
@@ -79,7 +86,14 @@ type Decision =
        * update); release, assign_to_app and reconcile call knm_phone_number:save/1 alone. */
       providers?: boolean;
     }
-  | { kind: 'remove'; record: NumberRecord; disconnect?: boolean }
+  | {
+      kind: 'remove';
+      record: NumberRecord;
+      disconnect?: boolean;
+      /** The providers' delete runs first (admin hard delete, knm_ops:delete/2). Release does not: Kazoo wipes the
+       * features before it calls them, so none runs (providers.md §6, as read; kept). */
+      providers?: boolean;
+    }
   | { kind: 'unchanged'; record: NumberRecord }
   | { kind: 'fail'; error: KnmError };
 
@@ -102,9 +116,13 @@ const CONFLICT_PAUSE_MS = 10;
 
 export class NumberService {
   private readonly carriers: (module: string) => Carrier | undefined;
+  private readonly providers: ProviderLookup;
+  private readonly contexts: ProviderContexts;
 
   constructor(private readonly env: LifecycleEnvironment) {
     this.carriers = env.carriers ?? carrierFor;
+    this.providers = env.providers ?? providerFor;
+    this.contexts = env.providerContexts ?? providerContexts({ store: env.store, clock: env.clock });
   }
 
   get(numbers: readonly string[], requester: Requester): Promise<NumberOutcome[]> {
@@ -166,7 +184,7 @@ export class NumberService {
       if (!isAdmin(accounts, requester.authBy)) return fail(unauthorized());
       const found = this.fetched(loaded, accounts, requester);
       if (found instanceof KnmError) return fail(found);
-      return { kind: 'remove', record: { ...found, state: 'deleted' } };
+      return { kind: 'remove', record: { ...found, state: 'deleted' }, providers: true };
     });
   }
 
@@ -276,10 +294,11 @@ export class NumberService {
   private async carryOut(loaded: Loaded, decision: Decision, turn: Turn): Promise<NumberOutcome> {
     if (decision.kind === 'fail') return failed(loaded.number, decision.error);
     if (decision.kind === 'unchanged') return succeeded(decision.record);
+    const providerContext = decision.providers === true ? await this.providerContext(decision.record, turn) : undefined;
     if (decision.kind === 'save') {
       // Kazoo orders the carrier before both gates (knm_ops:save_numbers/1); knm checks them first so that a
       // number the save will refuse is never bought: the answer is the same.
-      const refusal = await this.refusal(decision, turn);
+      const refusal = this.refusal(decision, turn.requester, providerContext);
       if (refusal !== undefined) return failed(loaded.number, refusal);
     }
 
@@ -297,22 +316,32 @@ export class NumberService {
     if (decision.disconnect === true && carrier !== undefined) record = await carrier.disconnectNumber(record, context);
 
     if (decision.kind === 'remove') {
+      // knm_ops:delete/2: the providers deregister the features (the record is not saved, so their result is not kept).
+      if (providerContext !== undefined) await deleteFeatures(record, providerContext, this.providers);
       await this.removeEverywhere(loaded, record);
       return succeeded(record);
     }
-    const saved = await this.save(loaded, providersSave({ ...decision, record }), now);
+    // knm_ops:save_numbers/1: the providers run after the carrier and before the write; a refusal fails the number.
+    if (providerContext !== undefined) {
+      record = await saveFeatures(record, providerContext, this.providers);
+      const mdnRefusal = isDirty(record) ? mdnGate(record, turn.requester) : undefined;
+      if (mdnRefusal !== undefined) return failed(loaded.number, mdnRefusal);
+    }
+    const saved = await this.save(loaded, record, now);
     return succeeded(saved);
   }
 
   /** The feature providers' gate (save_numbers only), then the MDN gate of knm_phone_number:save/1, which skips clean numbers first. */
-  private async refusal(decision: Decision & { kind: 'save' }, { requester, accounts, policies }: Turn): Promise<KnmError | undefined> {
-    if (decision.providers === true) {
-      const policy = await this.featurePolicyFor(decision.record, accounts, policies);
-      const refused = refuseUnavailableFeatures(decision.record, policy, isAdmin(accounts, requester.authBy));
-      if (refused !== undefined) return refused;
-    }
-    const written = decision.acquire === true || isDirty(providersSave(decision));
+  private refusal(decision: Decision & { kind: 'save' }, requester: Requester, providerContext: ProviderContext | undefined): KnmError | undefined {
+    const refused = providerContext === undefined ? undefined : featureRefusal(decision.record, providerContext, this.providers);
+    if (refused !== undefined) return refused;
+    const written = decision.acquire === true || isDirty(decision.record);
     return written ? mdnGate(decision.record, requester) : undefined;
+  }
+
+  private async providerContext(record: NumberRecord, { requester, accounts, policies }: Turn): Promise<ProviderContext> {
+    const config = await this.holderConfig(record, accounts, policies);
+    return this.contexts.contextFor(record, { authBy: requester.authBy, isAdmin: isAdmin(accounts, requester.authBy), system: this.env.config, config });
   }
 
   /**
@@ -320,15 +349,15 @@ export class NumberService {
    * (kapps_account_config:get_from_reseller/3). An unassigned number, or a holder that is its own reseller, reads
    * system_config only. Read once per reseller and batch.
    */
-  private featurePolicyFor(record: NumberRecord, accounts: AccountDirectory, policies: ResellerPolicies): Promise<FeaturePolicy> {
+  private holderConfig(record: NumberRecord, accounts: AccountDirectory, policies: ResellerPolicies): Promise<NumberManagerConfig> {
     const holder = record.assignedTo;
     const reseller = holder === undefined ? undefined : accounts(holder)?.resellerId;
-    if (reseller === undefined || reseller === holder) return Promise.resolve(featurePolicy(this.env.config));
+    if (reseller === undefined || reseller === holder) return Promise.resolve(this.env.config);
     let policy = policies.get(reseller);
     if (policy === undefined) {
       policy = this.env.store
         .getOrNull(accountDbName(reseller), RESELLER_CONFIG_DOC)
-        .then((resellerConfig) => featurePolicy(withAccountOverrides(this.env.config, resellerConfig ?? undefined).config));
+        .then((resellerConfig) => withAccountOverrides(this.env.config, resellerConfig ?? undefined).config);
       // a failed read is not remembered: the next number of the batch reads again
       policy.catch(() => policies.delete(reseller));
       policies.set(reseller, policy);
@@ -407,14 +436,6 @@ export class NumberService {
 /** `released_state` must be a state or Kazoo's set_state crashes; knm falls back to its default. */
 function releasedState(config: NumberManagerConfig): NumberState {
   return isNumberState(config.released_state) ? config.released_state : 'available';
-}
-
-/**
- * What the feature providers leave of the active features in the number's state. Only saves through
- * save_numbers run them: assign_to_app, release and reconcile leave `pvt_features` as it is.
- */
-function providersSave(decision: Decision & { kind: 'save' }): NumberRecord {
-  return decision.providers === true ? featuresForState(decision.record) : decision.record;
 }
 
 export interface ReconcileRequest {
