@@ -19,8 +19,10 @@ import { defer, exhaustMap, interval, mergeMap, Subject, timer, type Subscriptio
 import type { Carrier } from '../carriers/carrier';
 import { carrierFor } from '../carriers/registry';
 import { isNumberDbName } from '../numbers/db-names';
-import type { FeatureProvider } from '../providers/provider';
+import type { Env } from '../carriers/settings';
+import { providerContexts } from '../providers/context';
 import { providerFor } from '../providers/registry';
+import type { ProviderLookup } from '../providers/run';
 import { deployDesignDocs } from '../store/bootstrap';
 import type { Store } from '../store/client';
 import { loadDesignDocs, type DesignDocLibrary } from '../store/design-docs';
@@ -43,7 +45,11 @@ export interface PipelineOptions {
   /** Carrier modules by name (default: the registry). */
   readonly carriers?: (module: string) => Carrier | undefined;
   /** Feature providers by module name (default: the registry). */
-  readonly providers?: (module: string) => FeatureProvider | undefined;
+  readonly providers?: ProviderLookup;
+  /** Environment the providers read (settings overrides, KNM_NOTIFICATIONS_WEBHOOK_URL; default process.env). */
+  readonly env?: Env;
+  /** Webhook delivery of notices: POSTs per notice and the backoff base between them (default 5, 1,000 ms). */
+  readonly notifications?: { readonly attempts?: number; readonly retryBaseMs?: number };
   /** Where checkpoints and last-seen numbers are kept (default: the `knm_pipeline` database). */
   readonly state?: PipelineStateStore;
   /** Shares the number databases with other workers; without it this pipeline reads them all. */
@@ -122,6 +128,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     store,
     carriers: options.carriers ?? carrierFor,
     providers: options.providers ?? providerFor,
+    providerContexts: providerContexts({ store, clock, env: options.env, logger, notifications: options.notifications }),
     config: () => config,
     clock,
     metrics,

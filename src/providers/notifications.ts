@@ -13,8 +13,8 @@
  * after `notify` has returned.
  */
 import { createHash } from 'node:crypto';
-import type { JsonObject, JsonValue } from '../documents/json';
-import { isJsonObject } from '../documents/json';
+import type { JsonObject } from '../documents/json';
+import { canonicalJson } from '../documents/kz-json';
 import { KnmError } from '../errors';
 import type { Logger } from '../pipeline/log';
 import type { Store } from '../store/client';
@@ -52,18 +52,6 @@ export function noticeId(notice: Notice): string {
   const content = canonicalJson({ account_id: notice.accountId ?? null, payload: notice.payload, supersedes: notice.supersedes ?? null });
   const hash = createHash('sha256').update(content).digest('hex').slice(0, 24);
   return `notice:${notice.kind}:${notice.number}:${hash}`;
-}
-
-/** JSON with object keys sorted, so equal content hashes equally whatever order it was built in. */
-function canonicalJson(value: JsonValue): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isJsonObject(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function createNotifier(options: NotifierOptions): Notifier {

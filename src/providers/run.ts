@@ -54,7 +54,7 @@ export async function saveFeatures(record: NumberRecord, context: ProviderContex
   let planned = plan(current, policy, context, providers);
   if (planned.requested.includes(RENAME_CARRIER) && planned.allowed.has(RENAME_CARRIER)) {
     const renamer = providers(RENAME_CARRIER);
-    if (renamer !== undefined) current = await renamer.save(current, context);
+    if (renamer !== undefined) current = await attributed(RENAME_CARRIER, () => renamer.save(current, context));
     current = removeDeniedFeatures(current, policy, context.isAdmin);
     planned = plan(current, policy, context, providers);
   }
@@ -62,9 +62,25 @@ export async function saveFeatures(record: NumberRecord, context: ProviderContex
   if (refusal !== undefined) throw refusal;
   for (const module of planned.requested) {
     const provider = planned.allowed.has(module) ? providers(module) : undefined;
-    if (provider !== undefined) current = await provider.save(current, context);
+    if (provider !== undefined) current = await attributed(module, () => provider.save(current, context));
   }
   return current;
+}
+
+/** Which provider module threw an error, for the record of a refusal. */
+const FAILED_MODULE = new WeakMap<object, string>();
+
+export function failedModule(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? FAILED_MODULE.get(error) : undefined;
+}
+
+async function attributed(module: string, run: () => Promise<NumberRecord>): Promise<NumberRecord> {
+  try {
+    return await run();
+  } catch (error) {
+    if (typeof error === 'object' && error !== null && !FAILED_MODULE.has(error)) FAILED_MODULE.set(error, module);
+    throw error;
+  }
 }
 
 /** knm_providers:delete/1: every requested provider's delete, no permission check. */
@@ -72,7 +88,7 @@ export async function deleteFeatures(record: NumberRecord, context: ProviderCont
   let current = record;
   for (const module of requestedModules(record, featurePolicy(context.config))) {
     const provider = providers(module);
-    if (provider !== undefined) current = await provider.delete(current, context);
+    if (provider !== undefined) current = await attributed(module, () => provider.delete(current, context));
   }
   return current;
 }

@@ -124,7 +124,7 @@ describe('lifecycle: number operations over the embedded store', function () {
       normalize: (number) => number,
       availableModuleName: 'knm_local',
     }).record;
-    expect(needsAcquire(bought, { state: 'discovery', rev: inDiscovery._rev, features: {} })).to.equal(false);
+    expect(needsAcquire(bought, { state: 'discovery', rev: inDiscovery._rev })).to.equal(false);
     const [again] = await service.move([BW_DISCOVERY], { authBy: 'system' }, RESELLER);
     expect(again.ok).to.equal(true);
     expect(bandwidth.acquired).to.have.length(1);
