@@ -34,7 +34,6 @@ import {
   refusedProviders,
   rememberNumber,
   withoutProviderFailure,
-  type Action,
   type SeenNumber,
 } from './reconcile';
 
