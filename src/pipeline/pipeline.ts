@@ -48,8 +48,8 @@ export interface PipelineOptions {
   readonly providers?: ProviderLookup;
   /** Environment the providers read (settings overrides, KNM_NOTIFICATIONS_WEBHOOK_URL; default process.env). */
   readonly env?: Env;
-  /** Webhook delivery of notices: POSTs per notice and the backoff base between them (default 5, 1,000 ms). */
-  readonly notifications?: { readonly attempts?: number; readonly retryBaseMs?: number };
+  /** Webhook delivery of notices: POSTs per notice and the backoff base between them (default 5, 1,000 ms); the worker named on claims. */
+  readonly notifications?: { readonly attempts?: number; readonly retryBaseMs?: number; readonly workerId?: string };
   /** Where checkpoints and last-seen numbers are kept (default: the `knm_pipeline` database). */
   readonly state?: PipelineStateStore;
   /** Shares the number databases with other workers; without it this pipeline reads them all. */

@@ -39,6 +39,8 @@ export const pipelineService: StartService = {
       logger,
       purgeIntervalMs: purgeIntervalS * 1000,
       leases,
+      env,
+      notifications: { workerId },
       ...(carriers !== undefined ? { carriers: (module: string) => carriers(module) ?? carrierFor(module) } : {}),
     });
     running = pipeline;
