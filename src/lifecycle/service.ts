@@ -12,7 +12,6 @@
  */
 import type { Carrier } from '../carriers/carrier';
 import { carrierFor } from '../carriers/registry';
-import { withAccountOverrides } from '../config/account-overrides';
 import type { NumberManagerConfig } from '../config/number-manager';
 import type { JsonObject } from '../documents/json';
 import { toPublicJson } from '../documents/public';
@@ -36,6 +35,7 @@ import { AccountDirectory, AccountFacts, isAccountId, readAccountDoc, SYSTEM } f
 import { Actors, canFetch, isAdmin } from './authorization';
 import { create as planCreate, CreateRequest, newNumberRecord } from './create';
 import { unauthorized } from './errors';
+import { holderConfig, type ResellerConfigs } from './holder-config';
 import { release as planRelease } from './release';
 import { assignHolder, transition } from './transitions';
 import { applyUpdate, NumberUpdate } from './update';
@@ -65,14 +65,11 @@ export interface Requester {
   readonly mdnRun?: boolean;
 }
 
-/** number_manager values of the resellers met in one batch, by reseller id. */
-type ResellerPolicies = Map<string, Promise<NumberManagerConfig>>;
-
 /** Who acts on one number, and what the batch already knows. */
 interface Turn {
   readonly requester: Requester;
   readonly accounts: AccountDirectory;
-  readonly policies: ResellerPolicies;
+  readonly policies: ResellerConfigs;
 }
 
 /** What one number's turn decided. */
@@ -108,7 +105,6 @@ interface Loaded {
 
 const ACCOUNTS_DB = 'accounts';
 /** A reseller's number_manager overrides, in its account database (kapps_account_config). */
-const RESELLER_CONFIG_DOC = 'configs_number_manager';
 const PORT_REQUESTS_DB = 'port_requests';
 /** Reads-and-decides-again after a conflict, with a short jittered pause so that racing callers spread out. */
 const CONFLICT_ATTEMPTS = 8;
@@ -235,7 +231,7 @@ export class NumberService {
     decide: (loaded: Loaded, accounts: AccountDirectory) => Promise<Decision>,
   ): Promise<NumberOutcome[]> {
     const outcomes: NumberOutcome[] = [];
-    const policies: ResellerPolicies = new Map();
+    const policies: ResellerConfigs = new Map();
     // Kazoo acts once per distinct input (knm_numbers:are_reconcilable/1 usorts the batch): a repeated number
     // gets the answer of its first turn instead of a second turn (a second reserve would be no_change_required).
     const answered = new Map<string, NumberOutcome>();
@@ -252,7 +248,7 @@ export class NumberService {
     requester: Requester,
     otherAccounts: readonly (string | undefined)[],
     decide: (loaded: Loaded, accounts: AccountDirectory) => Promise<Decision>,
-    policies: ResellerPolicies,
+    policies: ResellerConfigs,
   ): Promise<NumberOutcome> {
     if (!this.env.rules.isReconcilable(input)) return failed(input, notReconcilable(input));
     const number = this.env.rules.normalize(input);
@@ -340,29 +336,8 @@ export class NumberService {
   }
 
   private async providerContext(record: NumberRecord, { requester, accounts, policies }: Turn): Promise<ProviderContext> {
-    const config = await this.holderConfig(record, accounts, policies);
+    const config = await holderConfig(this.env.store, this.env.config, record, accounts, policies);
     return this.contexts.contextFor(record, { authBy: requester.authBy, isAdmin: isAdmin(accounts, requester.authBy), system: this.env.config, config });
-  }
-
-  /**
-   * The number_manager values for the holder's features: its reseller's configs_number_manager over system_config
-   * (kapps_account_config:get_from_reseller/3). An unassigned number, or a holder that is its own reseller, reads
-   * system_config only. Read once per reseller and batch.
-   */
-  private holderConfig(record: NumberRecord, accounts: AccountDirectory, policies: ResellerPolicies): Promise<NumberManagerConfig> {
-    const holder = record.assignedTo;
-    const reseller = holder === undefined ? undefined : accounts(holder)?.resellerId;
-    if (reseller === undefined || reseller === holder) return Promise.resolve(this.env.config);
-    let policy = policies.get(reseller);
-    if (policy === undefined) {
-      policy = this.env.store
-        .getOrNull(accountDbName(reseller), RESELLER_CONFIG_DOC)
-        .then((resellerConfig) => withAccountOverrides(this.env.config, resellerConfig ?? undefined).config);
-      // a failed read is not remembered: the next number of the batch reads again
-      policy.catch(() => policies.delete(reseller));
-      policies.set(reseller, policy);
-    }
-    return policy;
   }
 
   /** Writes the number database under MVCC, then the holder's copy; removes the previous holder's copy. */

@@ -12,7 +12,6 @@ import type { NumberRecord } from '../documents/types';
 import { writeNumberDocument } from '../documents/write';
 import { KnmError } from '../errors';
 import { SYSTEM } from '../lifecycle/accounts';
-import { featuresForState } from '../lifecycle/features';
 import { release } from '../lifecycle/release';
 import { accountDbName } from '../numbers/db-names';
 import type { ProviderContexts } from '../providers/context';
@@ -212,7 +211,7 @@ async function releaseNumber(context: ReactionContext, db: string, record: Numbe
     await removeNumber(context, db, record);
     return undefined;
   }
-  return writeNumber(context, db, featuresForState(released));
+  return writeNumber(context, db, released);
 }
 
 async function callCarrier(context: ReactionContext, carrier: Carrier, operation: 'acquire' | 'disconnect', record: NumberRecord, carrierContext: CarrierContext): Promise<NumberRecord> {
