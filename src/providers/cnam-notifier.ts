@@ -8,7 +8,7 @@ import { isJsonObject, type JsonValue } from '../documents/json';
 import { jsonEqual } from '../documents/kz-json';
 import type { NumberRecord } from '../documents/types';
 import { activateFeature, deactivateFeatures, HELD_STATES, inStates, isTrue } from './feature-record';
-import { numberNoticeFields } from './notice-fields';
+import { numberNotice } from './notice-fields';
 import type { FeatureProvider, ProviderContext } from './provider';
 
 const OUTBOUND = 'outbound_cnam';
@@ -26,15 +26,7 @@ async function saveOutbound(record: NumberRecord, context: ProviderContext): Pro
   const before = record.features[OUTBOUND];
   if (isJsonObject(before) && jsonEqual(before.display_name, name)) return record;
   const feature = { display_name: name };
-  if (!context.dryRun) {
-    await context.notify({
-      kind: 'cnam_request',
-      number: record.number,
-      accountId: record.assignedTo,
-      payload: { ...numberNoticeFields(record, context), 'Acquired-For': context.authBy ?? null, Cnam: feature },
-      supersedes: before ?? null,
-    });
-  }
+  if (!context.dryRun) await context.notify(numberNotice('cnam_request', record, context, { 'Acquired-For': context.authBy ?? null, Cnam: feature }, before ?? null));
   return activateFeature(record, OUTBOUND, feature);
 }
 

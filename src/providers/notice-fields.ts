@@ -1,12 +1,17 @@
 /**
- * The fields every number notice starts with, as Kazoo's providers publish them (knm_cnam_notifier,
- * knm_port_notifier: `Account-ID`, `Number-State`, `Local-Number`, `Number`).
+ * A notice about one number as Kazoo's providers publish it (knm_cnam_notifier, knm_port_notifier): the
+ * fields every one starts with (`Account-ID`, `Number-State`, `Local-Number`, `Number`), then its own.
  */
-import type { JsonObject } from '../documents/json';
+import type { JsonObject, JsonValue } from '../documents/json';
 import { CARRIER_LOCAL, type NumberRecord } from '../documents/types';
-import type { ProviderContext } from './provider';
+import type { Notice, ProviderContext } from './provider';
 
-export function numberNoticeFields(record: NumberRecord, context: ProviderContext): JsonObject {
+export function numberNotice(kind: string, record: NumberRecord, context: ProviderContext, fields: JsonObject, supersedes?: JsonValue): Notice {
+  const notice: Notice = { kind, number: record.number, accountId: record.assignedTo, payload: { ...numberNoticeFields(record, context), ...fields } };
+  return supersedes === undefined ? notice : { ...notice, supersedes };
+}
+
+function numberNoticeFields(record: NumberRecord, context: ProviderContext): JsonObject {
   const fields: JsonObject = {
     'Number-State': record.state ?? null,
     'Local-Number': record.moduleName === CARRIER_LOCAL,

@@ -10,7 +10,7 @@
 import { jsonEqual } from '../documents/kz-json';
 import type { NumberRecord } from '../documents/types';
 import { activateFeature, deactivateFeatures, requested } from './feature-record';
-import { numberNoticeFields } from './notice-fields';
+import { numberNotice } from './notice-fields';
 import type { FeatureProvider, ProviderContext } from './provider';
 
 const FEATURE = 'port';
@@ -21,21 +21,11 @@ async function save(record: NumberRecord, context: ProviderContext): Promise<Num
     const wanted = requested(record, FEATURE);
     if (wanted === undefined) return deactivateFeatures(record, FEATURE);
     if (jsonEqual(before, wanted)) return record;
-    if (!context.dryRun) {
-      await context.notify({
-        kind: 'port_request',
-        number: record.number,
-        accountId: record.assignedTo,
-        payload: { ...numberNoticeFields(record, context), 'Authorized-By': context.authBy ?? null, Port: wanted },
-        supersedes: before ?? null,
-      });
-    }
+    if (!context.dryRun) await context.notify(numberNotice('port_request', record, context, { 'Authorized-By': context.authBy ?? null, Port: wanted }, before ?? null));
     return activateFeature(record, FEATURE, wanted);
   }
   if (record.state === 'in_service' && before !== undefined) {
-    if (!context.dryRun) {
-      await context.notify({ kind: 'ported', number: record.number, accountId: record.assignedTo, payload: { ...numberNoticeFields(record, context), Port: before } });
-    }
+    if (!context.dryRun) await context.notify(numberNotice('ported', record, context, { Port: before }));
     return deactivateFeatures(record, FEATURE);
   }
   return record;

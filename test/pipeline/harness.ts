@@ -151,6 +151,19 @@ export function fixtureDoc(number: string): Record<string, unknown> {
   return doc;
 }
 
+/** A number held by an account on a carrier with an API (Kazoo's bandwidth2 fixture), so that it may have every feature. */
+export function heldNumber(number: string, state: string, extra: Record<string, unknown> = {}): () => Record<string, unknown> {
+  return () => ({
+    ...fixtureDoc('+14122065197'),
+    _id: number,
+    pvt_db_name: encodeURIComponent(numberDb(number)),
+    pvt_state: state,
+    pvt_assigned_to: RESELLER,
+    pvt_carrier_data: {},
+    ...extra,
+  });
+}
+
 export function numberDb(number: string): string {
   return `numbers/${number.slice(0, 5)}`;
 }

@@ -2,20 +2,7 @@ import { expect } from 'chai';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NOTIFICATIONS_DB } from '../../src/providers/notifications';
-import { eventually, fixtureDoc, http as couch, kazooWrite, readDoc, RESELLER, startHarness, type Harness } from './harness';
-
-/** A number held by an account on a carrier with an API, so that CNAM and port are features it may have. */
-function heldNumber(number: string, state: string, extra: Record<string, unknown>): () => Record<string, unknown> {
-  return () => ({
-    ...fixtureDoc('+14122065197'),
-    _id: number,
-    pvt_db_name: `numbers%2F${encodeURIComponent(number.slice(0, 5))}`,
-    pvt_state: state,
-    pvt_assigned_to: RESELLER,
-    pvt_carrier_data: {},
-    ...extra,
-  });
-}
+import { eventually, heldNumber, http as couch, kazooWrite, readDoc, RESELLER, startHarness, type Harness } from './harness';
 
 interface Webhook {
   url: string;

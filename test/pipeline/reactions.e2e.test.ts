@@ -7,6 +7,7 @@ import {
   docUrl,
   eventually,
   fixtureDoc,
+  heldNumber,
   http,
   kazooWrite,
   numberDb,
@@ -248,15 +249,7 @@ describe('pipeline reactions, end to end against the embedded server', function 
       harness.providers.set(e911.module, e911);
       await harness.start();
       const NUMBER = '+14158867901';
-      const doc = (address?: string) => (): Record<string, unknown> => ({
-        ...fixtureDoc(DISCOVERY),
-        _id: NUMBER,
-        pvt_db_name: 'numbers%2F%2B1415',
-        pvt_state: 'in_service',
-        pvt_assigned_to: RESELLER,
-        pvt_carrier_data: {},
-        ...(address !== undefined ? { e911: { street_address: address } } : {}),
-      });
+      const doc = (address?: string): (() => Record<string, unknown>) => heldNumber(NUMBER, 'in_service', address !== undefined ? { e911: { street_address: address } } : {});
       const provisioned = async (): Promise<unknown> => ((await readDoc(harness.store, NUMBER))?.pvt_features as Record<string, unknown> | undefined)?.e911;
       await written(NUMBER, doc('1 Main St'));
       await eventually('the first save written back', async () => ((await provisioned()) !== undefined ? true : undefined));
@@ -277,16 +270,7 @@ describe('pipeline reactions, end to end against the embedded server', function 
       await harness.start();
       const NUMBER = '+14158867903';
       const address = { street_address: '3 Main St' };
-      const rev = await written(NUMBER, () => ({
-        ...fixtureDoc(DISCOVERY),
-        _id: NUMBER,
-        pvt_db_name: 'numbers%2F%2B1415',
-        pvt_state: 'in_service',
-        pvt_assigned_to: RESELLER,
-        pvt_carrier_data: {},
-        e911: address,
-        pvt_features: { e911: address },
-      }));
+      const rev = await written(NUMBER, heldNumber(NUMBER, 'in_service', { e911: address, pvt_features: { e911: address } }));
       expect(e911.saves).to.have.length(1);
       expect((await readDoc(harness.store, NUMBER))?._rev).to.equal(rev);
 
