@@ -5,6 +5,7 @@ import { huntSection } from './hunt';
 import { importSection } from './import';
 import { numbersSection } from './numbers';
 import { pipelineSection } from './pipeline';
+import { providersSection } from './providers';
 import { scaleOutSection } from './scale-out';
 import { storeSection } from './store';
 
@@ -14,4 +15,4 @@ export interface BenchSection {
 }
 
 /** The benchmark sections, in the order they run. The raw store ceiling comes first: later ratios use it. */
-export const sections: BenchSection[] = [storeSection, pipelineSection, scaleOutSection, documentsSection, numbersSection, designDocsSection, carriersSection, importSection, huntSection];
+export const sections: BenchSection[] = [storeSection, pipelineSection, scaleOutSection, documentsSection, numbersSection, designDocsSection, carriersSection, importSection, huntSection, providersSection];

@@ -18,6 +18,7 @@ import { accountDbName } from '../numbers/db-names';
 import { compileNumberRules } from '../numbers/rules';
 import { silentLogger, type Logger } from '../pipeline/log';
 import type { Store } from '../store/client';
+import { isStoreError } from '../store/errors';
 import type { Clock } from '../time';
 import { createNotifier, type Notifier } from './notifications';
 import type { ProviderContext } from './provider';
@@ -89,7 +90,12 @@ export function providerContexts(options: ProviderContextsOptions): ProviderCont
     cached('system_config', async () => {
       const ids = ['number_manager', ...SETTINGS_KEYS.map((key) => `number_manager.${key}`)];
       const docs = new Map<string, JsonObject>();
-      for (const row of await store.getMany(SYSTEM_CONFIG_DB, ids)) if (row.ok) docs.set(row.id, row.doc as JsonObject);
+      // A store nobody bootstrapped has no system_config: Kazoo's defaults then.
+      const rows = await store.getMany(SYSTEM_CONFIG_DB, ids).catch((error: unknown) => {
+        if (isStoreError(error) && error.status === 404) return [];
+        throw error;
+      });
+      for (const row of rows) if (row.ok) docs.set(row.id, row.doc as JsonObject);
       return docs;
     });
 

@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { defaultNumberManagerConfig } from '../../src/config/number-manager';
 import { silentLogger } from '../../src/pipeline/log';
+import { providerContexts } from '../../src/providers/context';
 import { createNotifier, NOTIFICATIONS_DB, noticeId, type Notifier } from '../../src/providers/notifications';
 import type { Notice } from '../../src/providers/provider';
 import { connectStore, type Store } from '../../src/store/client';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/store/embedded';
+import { fixtureNumber } from '../helpers/kazoo-roles';
 
 const NOTICE: Notice = { kind: 'cnam_request', number: '+14155550100', accountId: 'account0000000000000000000000002', payload: { Cnam: { display_name: 'A' } } };
 
@@ -86,6 +89,16 @@ describe('providers: the notifications database and webhook delivery', function 
     const delivery = (await store.get(NOTIFICATIONS_DB, noticeId(other))).delivery as Record<string, unknown>;
     expect(delivery).to.include({ status: 'failed', attempts: 2 });
     expect(delivery.error).to.be.a('string');
+  });
+
+  it('a context over a store nobody bootstrapped (no system_config) has Kazoo\'s defaults and a working notify', async () => {
+    const contexts = providerContexts({ store, clock: () => 63_990_000_000, env: { KNM_TELNYX_TOKEN: 'secret' } });
+    const context = await contexts.contextFor(fixtureNumber('+14352154006'), { authBy: 'system', isAdmin: true, system: defaultNumberManagerConfig() });
+    expect(context.config.cnam_provider).to.equal('knm_cnam_notifier');
+    expect(context.settings('telnyx')).to.deep.equal({ token: 'secret' });
+    expect(context.prettyPrint?.('+14155550100')).to.equal('(415) 555 - 0100');
+    await context.notify(NOTICE);
+    expect((await store.get(NOTIFICATIONS_DB, noticeId(NOTICE))).delivery).to.deep.equal({ status: 'not_configured' });
   });
 
   it('never fails the save that published it, even with the store gone', async () => {
