@@ -27,7 +27,7 @@ import type { DesignDocLibrary } from '../store/design-docs';
 import type { CouchDoc } from '../store/types';
 import { providerContexts, type ProviderContexts } from '../providers/context';
 import type { ProviderContext } from '../providers/provider';
-import { deleteFeatures, featureRefusal, saveFeatures, type ProviderLookup } from '../providers/run';
+import { deleteFeatures, featureRefusal, publicFeatures, saveFeatures, type ProviderLookup } from '../providers/run';
 import { providerFor } from '../providers/registry';
 import type { Clock } from '../time';
 import { acquiredNumber } from './acquisition';
@@ -289,7 +289,7 @@ export class NumberService {
 
   private async carryOut(loaded: Loaded, decision: Decision, turn: Turn): Promise<NumberOutcome> {
     if (decision.kind === 'fail') return failed(loaded.number, decision.error);
-    if (decision.kind === 'unchanged') return succeeded(decision.record);
+    if (decision.kind === 'unchanged') return this.succeeded(decision.record, turn);
     const providerContext = decision.providers === true ? await this.providerContext(decision.record, turn) : undefined;
     if (decision.kind === 'save') {
       // Kazoo orders the carrier before both gates (knm_ops:save_numbers/1); knm checks them first so that a
@@ -315,7 +315,7 @@ export class NumberService {
       // knm_ops:delete/2: the providers deregister the features (the record is not saved, so their result is not kept).
       if (providerContext !== undefined) await deleteFeatures(record, providerContext, this.providers);
       await this.removeEverywhere(loaded, record);
-      return succeeded(record);
+      return this.succeeded(record, turn);
     }
     // knm_ops:save_numbers/1: the providers run after the carrier and before the write; a refusal fails the number.
     if (providerContext !== undefined) {
@@ -324,7 +324,7 @@ export class NumberService {
       if (mdnRefusal !== undefined) return failed(loaded.number, mdnRefusal);
     }
     const saved = await this.save(loaded, record, now);
-    return succeeded(saved);
+    return this.succeeded(saved, turn);
   }
 
   /** The feature providers' gate (save_numbers only), then the MDN gate of knm_phone_number:save/1, which skips clean numbers first. */
@@ -333,6 +333,12 @@ export class NumberService {
     if (refused !== undefined) return refused;
     const written = decision.acquire === true || isDirty(decision.record);
     return written ? mdnGate(decision.record, requester) : undefined;
+  }
+
+  /** The number's public JSON, with the features it may have and their providers' settings (`_read_only.features`). */
+  private async succeeded(record: NumberRecord, turn: Turn): Promise<NumberOutcome> {
+    const features = publicFeatures(record, await this.providerContext(record, turn), this.providers);
+    return { number: record.number, ok: true, result: toPublicJson(record, features) };
   }
 
   private async providerContext(record: NumberRecord, { requester, accounts, policies }: Turn): Promise<ProviderContext> {
@@ -436,10 +442,6 @@ function pause(ms: number): Promise<void> {
 
 function fail(error: KnmError): Decision {
   return { kind: 'fail', error };
-}
-
-function succeeded(record: NumberRecord): NumberOutcome {
-  return { number: record.number, ok: true, result: toPublicJson(record) };
 }
 
 function failed(number: string, error: KnmError): NumberOutcome {

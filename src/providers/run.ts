@@ -3,13 +3,18 @@
  * the 403 for a feature the number may not have. The allow/deny rules are lifecycle/feature-permissions.ts;
  * each provider's own work is its file in this folder.
  */
+import type { JsonObject } from '../documents/json';
+import { isEmptyJson } from '../documents/kz-json';
+import type { PublicFeatures } from '../documents/public';
 import type { NumberRecord } from '../documents/types';
 import type { KnmError } from '../errors';
 import {
   allowedModules,
+  availableFeatures,
   DEPRECATED_FEATURES,
   featurePolicy,
   type FeaturePolicy,
+  providerModule,
   refuseUnavailableFeatures,
   removeDeniedFeatures,
   requestedModules,
@@ -101,4 +106,20 @@ export function featureRefusal(record: NumberRecord, context: ProviderContext, p
   // A carrier rename changes what the number may have: only the full save can tell.
   if (planned.requested.includes(RENAME_CARRIER) && planned.allowed.has(RENAME_CARRIER)) return undefined;
   return refuseUnavailableFeatures(current, policy, context.isAdmin, planned.allowed);
+}
+
+/**
+ * What knm_phone_number:to_public_json/1 shows under `_read_only.features`: the features the number may have
+ * (sms/mms only where their provider offers them) and the non-empty settings of their providers.
+ */
+export function publicFeatures(record: NumberRecord, context: ProviderContext, providers: ProviderLookup = providerFor): PublicFeatures {
+  const policy = featurePolicy(context.config);
+  const offered = offeredBy(providers, record, context);
+  const available = availableFeatures(record, policy, context.isAdmin).filter((feature) => offered(providerModule(feature, record, policy)));
+  const settings: JsonObject = {};
+  for (const feature of available) {
+    const shown = providers(providerModule(feature, record, policy))?.settings?.(record, context);
+    if (shown !== undefined && !isEmptyJson(shown)) settings[feature] = shown;
+  }
+  return { available, settings };
 }

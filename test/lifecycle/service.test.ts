@@ -221,6 +221,17 @@ describe('lifecycle: number operations over the embedded store', function () {
       expect(calls).to.deep.equal([]);
     });
 
+    it('answers with the features the number may have, for this requester (_read_only.features.available, knm_rename_carrier_tests)', async () => {
+      const available = (outcome: NumberOutcome): unknown => ((okOf(outcome)._read_only as Record<string, unknown>).features as Record<string, unknown>).available;
+      const [bySystem] = await withProviders.get([IN_SERVICE], { authBy: 'system' });
+      const [byMaster] = await withProviders.get([IN_SERVICE], { authBy: MASTER });
+      const [byReseller] = await withProviders.get([IN_SERVICE], { authBy: RESELLER });
+      // A knm_local number: no external feature, no failover outside trunkstore; carrier_name for admins only.
+      expect(available(bySystem)).to.deep.equal(['carrier_name', 'force_outbound', 'prepend', 'ringback']);
+      expect(available(byMaster)).to.deep.equal(['carrier_name', 'force_outbound', 'prepend', 'ringback']);
+      expect(available(byReseller)).to.deep.equal(['force_outbound', 'prepend', 'ringback']);
+    });
+
     it("an admin's hard delete runs the providers' delete; a release runs none (Kazoo wipes the features first)", async () => {
       const [released] = await withProviders.release(['+12156774700'], { authBy: 'system' });
       expect(released.ok).to.equal(true);
