@@ -68,6 +68,8 @@ export interface PipelineOptions {
   readonly reconcileDbsEveryMs?: number;
   /** Upper bound of the backoff while the store is away (default 5 s). */
   readonly maxBackoffMs?: number;
+  /** How often notices left undelivered are looked for (default 60 s). */
+  readonly redeliverEveryMs?: number;
   /** Carrier attempts for transient failures (default 4) and their backoff base (default 500 ms). */
   readonly carrierAttempts?: number;
   readonly carrierRetryBaseMs?: number;
@@ -124,11 +126,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const pendingSince = new Map<string, number>();
   const idleWaiters: (() => void)[] = [];
 
+  const notices = providerContexts({ store, clock, env: options.env, logger, notifications: options.notifications });
   const context: FollowerContext = {
     store,
     carriers: options.carriers ?? carrierFor,
     providers: options.providers ?? providerFor,
-    providerContexts: providerContexts({ store, clock, env: options.env, logger, notifications: options.notifications }),
+    providerContexts: notices,
     config: () => config,
     clock,
     metrics,
@@ -257,6 +260,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     .pipe(exhaustMap(() => defer(() => state.flush().catch((error: unknown) => logger.log('warn', 'checkpoint_flush_failed', { error })))))
     .subscribe();
 
+  // Notices a worker left undelivered (it stopped or died mid-delivery) are taken up again.
+  const redelivering = interval(options.redeliverEveryMs ?? 60_000)
+    .pipe(exhaustMap(() => defer(() => notices.notifier.redeliverStale().catch((error: unknown) => logger.log('warn', 'notice_redelivery_failed', { error })))))
+    .subscribe();
+
   const watching = watchDatabases(
     store,
     {
@@ -334,6 +342,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       await idle();
       following.unsubscribe();
       flushing.unsubscribe();
+      redelivering.unsubscribe();
       await state.flush();
       // Hands every database over with its checkpoint: the other workers take over at once.
       await leases?.stop();
@@ -347,6 +356,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       purgeTimer?.unsubscribe();
       purgeSubscription.unsubscribe();
       flushing.unsubscribe();
+      redelivering.unsubscribe();
       await idle();
       following.unsubscribe();
     },

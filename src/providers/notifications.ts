@@ -10,10 +10,11 @@
  * number of times with backoff; the document ends `delivered` or `failed` with the attempts made.
  *
  * A notice never fails the save that published it: a store or webhook failure is logged, and delivery runs
- * after `notify` has returned.
+ * after `notify` has returned. A delivery a worker left unfinished (it stopped or died while `pending`,
+ * `sending` or `retrying`) is taken up again by `redeliverStale`, claimed the same way.
  */
 import { createHash } from 'node:crypto';
-import type { JsonObject } from '../documents/json';
+import { isJsonObject, type JsonObject } from '../documents/json';
 import { canonicalJson } from '../documents/kz-json';
 import { KnmError } from '../errors';
 import type { Logger } from '../pipeline/log';
@@ -23,6 +24,17 @@ import type { Clock } from '../time';
 import type { Notice } from './provider';
 
 export const NOTIFICATIONS_DB = 'notifications';
+
+/** Notices whose delivery is not over, by when their state was last written. */
+const DESIGN_DOC = {
+  _id: '_design/knm_notifications',
+  language: 'javascript',
+  views: {
+    undelivered: {
+      map: "function (doc) { var d = doc.delivery; if (d && (d.status === 'pending' || d.status === 'sending' || d.status === 'retrying')) emit(d.at || doc.created, null); }",
+    },
+  },
+};
 
 export interface NotifierOptions {
   readonly store: Store;
@@ -43,6 +55,8 @@ export interface Notifier {
   notify(notice: Notice): Promise<void>;
   /** Resolves once the deliveries under way are over (tests, a graceful stop). */
   idle(): Promise<void>;
+  /** Takes up deliveries left unfinished for `staleAfterS` seconds or more; resolves with how many were taken up. */
+  redeliverStale(staleAfterS?: number): Promise<number>;
 }
 
 export type DeliveryStatus = 'not_configured' | 'pending' | 'sending' | 'retrying' | 'delivered' | 'failed';
@@ -64,7 +78,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   function ensureDatabase(): Promise<void> {
     database ??= store.createDb(NOTIFICATIONS_DB).then(
-      () => undefined,
+      async () => {
+        if ((await store.getOrNull(NOTIFICATIONS_DB, DESIGN_DOC._id)) !== null) return;
+        await store.put(NOTIFICATIONS_DB, DESIGN_DOC).catch((error: unknown) => {
+          if (!(error instanceof KnmError && error.error === 'conflict')) throw error;
+        });
+      },
       (error: unknown) => {
         database = undefined;
         throw error;
@@ -96,9 +115,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
   }
 
-  async function deliver(url: string, created: CouchDoc): Promise<void> {
+  /** POSTs the notice until it is delivered or `attempts` POSTs were made in all (`made` of them before). */
+  async function deliver(url: string, created: CouchDoc, made = 0): Promise<void> {
     let doc: CouchDoc | undefined = created;
-    for (let attempt = 1; doc !== undefined; attempt += 1) {
+    for (let attempt = made + 1; doc !== undefined; attempt += 1) {
       // The claim: only the worker whose write lands sends; a 409 means another one has it.
       doc = await record(doc, { status: 'sending', attempts: attempt - 1, claimed_by: options.workerId, at: clock() });
       if (doc === undefined) return;
@@ -111,7 +131,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         logger.log('info', 'notice_delivered', { id: doc._id, attempts: attempt });
         return;
       }
-      if (attempt >= attempts) {
+      if (attempt >= Math.max(attempts, made + 1)) {
         await record(doc, { status: 'failed', ...outcome });
         logger.log('warn', 'notice_delivery_failed', { id: doc._id, attempts: attempt, error: sent.error });
         return;
@@ -119,6 +139,12 @@ export function createNotifier(options: NotifierOptions): Notifier {
       doc = await record(doc, { status: 'retrying', ...outcome });
       await new Promise((resolve) => setTimeout(resolve, retryBaseMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
     }
+  }
+
+  function startDelivery(url: string, doc: CouchDoc, made = 0): void {
+    const delivery = deliver(url, doc, made).catch((error: unknown) => logger.log('warn', 'notice_delivery_error', { id: doc._id, error }));
+    underWay.add(delivery);
+    void delivery.finally(() => underWay.delete(delivery));
   }
 
   return {
@@ -145,15 +171,29 @@ export function createNotifier(options: NotifierOptions): Notifier {
         }
         logger.log('info', 'notice_recorded', { id: created._id, kind: notice.kind, number: notice.number });
         if (url === undefined) return;
-        const delivery = deliver(url, created).catch((error: unknown) => logger.log('warn', 'notice_delivery_error', { id: created._id, error }));
-        underWay.add(delivery);
-        void delivery.finally(() => underWay.delete(delivery));
+        startDelivery(url, created);
       } catch (error) {
         logger.log('error', 'notice_not_recorded', { kind: notice.kind, number: notice.number, error });
       }
     },
     async idle() {
       while (underWay.size > 0) await Promise.all([...underWay]);
+    },
+    async redeliverStale(staleAfterS = 300) {
+      const url = await options.webhookUrl();
+      if (url === undefined) return 0;
+      await ensureDatabase();
+      const rows = await store.view<number, null>(NOTIFICATIONS_DB, 'knm_notifications', 'undelivered', { endkey: clock() - staleAfterS, include_docs: true, limit: 100 });
+      let taken = 0;
+      for (const row of rows.rows) {
+        const doc = row.doc as CouchDoc | undefined;
+        if (doc === undefined) continue;
+        const delivery = isJsonObject(doc.delivery) ? doc.delivery : {};
+        startDelivery(url, doc, typeof delivery.attempts === 'number' ? delivery.attempts : 0);
+        taken += 1;
+      }
+      if (taken > 0) logger.log('info', 'notices_redelivered', { count: taken });
+      return taken;
     },
   };
 }
