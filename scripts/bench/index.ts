@@ -6,6 +6,7 @@ import { huntSection } from './hunt';
 import { importSection } from './import';
 import { numbersSection } from './numbers';
 import { pipelineSection } from './pipeline';
+import { providersSection } from './providers';
 import { scaleOutSection } from './scale-out';
 import { storeSection } from './store';
 
@@ -15,4 +16,4 @@ export interface BenchSection {
 }
 
 /** The benchmark sections, in the order they run. The raw store ceiling comes first: later ratios use it. */
-export const sections: BenchSection[] = [storeSection, pipelineSection, scaleOutSection, documentsSection, numbersSection, designDocsSection, accountViewsSection, carriersSection, importSection, huntSection];
+export const sections: BenchSection[] = [storeSection, pipelineSection, scaleOutSection, documentsSection, numbersSection, designDocsSection, accountViewsSection, carriersSection, importSection, huntSection, providersSection];

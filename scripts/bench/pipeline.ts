@@ -44,16 +44,16 @@ const instantCarrier: Carrier = {
   disconnectNumber: async (record) => record,
 };
 
-function dbsFrom(firstAreaCode: number, count = DBS): string[] {
+export function dbsFrom(firstAreaCode: number, count = DBS): string[] {
   return Array.from({ length: count }, (_, i) => `numbers/+1${firstAreaCode + i}`);
 }
 
-function numbersOf(db: string, count = PER_DB): string[] {
+export function numbersOf(db: string, count = PER_DB): string[] {
   return Array.from({ length: count }, (_, i) => `+1${db.slice(-3)}${String(i).padStart(7, '0')}`);
 }
 
 /** Number databases as knm deploys them: with its design documents, validate_doc_update included. */
-async function createDbs(store: Store, designDocs: DesignDocLibrary, dbs: readonly string[]): Promise<void> {
+export async function createDbs(store: Store, designDocs: DesignDocLibrary, dbs: readonly string[]): Promise<void> {
   for (const db of dbs) {
     await store.createDb(db);
     await deployDesignDocs(store, db, designDocs.forDb(db));
@@ -61,7 +61,7 @@ async function createDbs(store: Store, designDocs: DesignDocLibrary, dbs: readon
 }
 
 /** Writes `change` of every number of `dbs` with `_bulk_docs`, as a Kazoo tool importing numbers would. */
-async function editAll(store: Store, dbs: readonly string[], revs: Map<string, string>, change: (number: string) => CouchDoc): Promise<number> {
+export async function editAll(store: Store, dbs: readonly string[], revs: Map<string, string>, change: (number: string) => CouchDoc): Promise<number> {
   let written = 0;
   for (const db of dbs) {
     const numbers = numbersOf(db);
@@ -80,7 +80,7 @@ async function editAll(store: Store, dbs: readonly string[], revs: Map<string, s
   return written;
 }
 
-async function readAllChanges(store: Store, dbs: readonly string[], concurrency: number): Promise<void> {
+export async function readAllChanges(store: Store, dbs: readonly string[], concurrency: number): Promise<void> {
   await lastValueFrom(
     from(dbs).pipe(
       mergeMap((db) => defer(async () => {
@@ -96,7 +96,7 @@ async function readAllChanges(store: Store, dbs: readonly string[], concurrency:
   );
 }
 
-async function until(what: string, done: () => boolean, timeoutMs = 600_000): Promise<void> {
+export async function until(what: string, done: () => boolean, timeoutMs = 600_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`pipeline bench: timed out waiting for ${what}`);

@@ -58,10 +58,15 @@ export class CarrierSettings {
 export async function loadCarrierSettings(context: CarrierContext, name: string, env: Env): Promise<CarrierSettings> {
   const bare = name.replace(/^knm_/, '');
   const doc = await context.store.getOrNull('system_config', `number_manager.${bare}`);
-  const values: JsonObject = { ...readCarrierConfig(doc ?? undefined, bare) };
+  return new CarrierSettings(settingsValues(doc ?? undefined, bare, env));
+}
+
+/** `system_config/number_manager.<bare>` as one object, under its `KNM_<BARE>_<KEY>` environment variables. */
+export function settingsValues(doc: unknown, bare: string, env: Env): JsonObject {
+  const values: JsonObject = { ...readCarrierConfig(doc, bare) };
   const prefix = `KNM_${bare.toUpperCase()}_`;
   for (const [variable, value] of Object.entries(env)) {
     if (variable.startsWith(prefix) && value !== undefined && value !== '') values[variable.slice(prefix.length).toLowerCase()] = value;
   }
-  return new CarrierSettings(values);
+  return values;
 }

@@ -45,3 +45,15 @@ function copyValue(value: JsonValue): JsonValue {
   for (const key of Object.keys(value)) copy[key] = copyValue(value[key]);
   return copy;
 }
+
+/** JSON with object keys sorted: equal values (in the sense of jsonEqual) give equal text, fit for hashing. */
+export function canonicalJson(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isJsonObject(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -9,21 +9,23 @@
  * so a carrier order is placed exactly as for a single create.
  */
 import { carrierFor } from '../carriers/registry';
-import { withAccountOverrides } from '../config/account-overrides';
 import { toPublicJson } from '../documents/public';
 import { readNumberDocument } from '../documents/read';
 import type { NumberRecord } from '../documents/types';
 import { writeNumberDocument } from '../documents/write';
 import { KnmError } from '../errors';
 import { accountDbName, toDbName } from '../numbers/db-names';
+import { providerContexts, type ProviderContexts } from '../providers/context';
+import { providerFor } from '../providers/registry';
+import { saveFeatures, type ProviderLookup } from '../providers/run';
+import { isStoreError } from '../store/errors';
 import { withNumberDb } from '../store/bootstrap';
 import type { CouchDoc } from '../store/types';
 import { AccountDirectory, AccountFacts, isAccountId, readAccountDoc, SYSTEM } from './accounts';
 import { isAdmin } from './authorization';
 import { create as planCreate, CreateRequest } from './create';
 import { unauthorized } from './errors';
-import { featurePolicy, FeaturePolicy, refuseUnavailableFeatures } from './feature-permissions';
-import { featuresForState } from './features';
+import { holderConfig, type ResellerConfigs } from './holder-config';
 import { LifecycleEnvironment, notReconcilable, NumberOutcome, NumberService, Requester } from './service';
 
 /** One number to create and how. */
@@ -42,6 +44,14 @@ interface Pending {
   readonly request: Omit<CreateRequest, 'authBy'>;
 }
 
+/** What every row of a batch decides with: the accounts, the resellers' configs, the feature providers. */
+interface BatchTools {
+  readonly accounts: AccountDirectory;
+  readonly configs: ResellerConfigs;
+  readonly providers: ProviderLookup;
+  readonly contexts: ProviderContexts;
+}
+
 interface Decided {
   readonly pending: Pending;
   readonly record: NumberRecord;
@@ -50,7 +60,6 @@ interface Decided {
 
 const ACCOUNTS_DB = 'accounts';
 const PORT_REQUESTS_DB = 'port_requests';
-const RESELLER_CONFIG_DOC = 'configs_number_manager';
 const CONFLICT_ROUNDS = 5;
 
 export async function createBatch(env: LifecycleEnvironment, rows: readonly BatchCreateRow[], requester: Requester): Promise<BatchCreateOutcome[]> {
@@ -72,12 +81,16 @@ export async function createBatch(env: LifecycleEnvironment, rows: readonly Batc
     seen.add(number);
   });
 
-  const accounts = await readAccounts(env, [requester.authBy, ...rows.map((row) => row.request.assignTo)]);
-  const policies = new Map<string | undefined, FeaturePolicy>();
+  const tools: BatchTools = {
+    accounts: await readAccounts(env, [requester.authBy, ...rows.map((row) => row.request.assignTo)]),
+    configs: new Map(),
+    providers: env.providers ?? providerFor,
+    contexts: env.providerContexts ?? providerContexts({ store: env.store, clock: env.clock }),
+  };
   for (const round of [pending, later]) {
     pending = round;
     for (let attempt = 1; pending.length > 0; attempt += 1) {
-      const retry = await decideAndWrite(env, pending, requester, accounts, policies, outcomes, attempt >= CONFLICT_ROUNDS);
+      const retry = await decideAndWrite(env, pending, requester, tools, outcomes, attempt >= CONFLICT_ROUNDS);
       pending = retry;
     }
   }
@@ -89,8 +102,7 @@ async function decideAndWrite(
   env: LifecycleEnvironment,
   pending: readonly Pending[],
   requester: Requester,
-  accounts: AccountDirectory,
-  policies: Map<string | undefined, FeaturePolicy>,
+  tools: BatchTools,
   outcomes: (BatchCreateOutcome | undefined)[],
   lastRound: boolean,
 ): Promise<Pending[]> {
@@ -98,6 +110,7 @@ async function decideAndWrite(
   const porting = await portingNumbers(env, pending.filter((item) => existing.get(item.number) === undefined && item.request.portedIn !== true));
   const policy = { availableModuleName: env.config.available_module_name, portInModuleName: env.config.port_in_module_name };
   const now = env.clock();
+  const { accounts } = tools;
   const byDb = new Map<string, Decided[]>();
   const oneByOne: Pending[] = [];
 
@@ -112,12 +125,17 @@ async function decideAndWrite(
       oneByOne.push(item);
       continue;
     }
-    const refusal = refuseUnavailableFeatures(result.record, await policyFor(env, result.record, accounts, policies), isAdmin(accounts, requester.authBy)) ?? mdnGate(result.record, requester);
+    // knm_ops:create/2 saves through save_numbers/1: the feature providers run before the write.
+    const record = await providersSave(env, tools, result.record, requester);
+    if (record instanceof KnmError) {
+      outcomes[item.index] = failed(item.number, record);
+      continue;
+    }
+    const refusal = mdnGate(record, requester);
     if (refusal !== undefined) {
       outcomes[item.index] = failed(item.number, refusal);
       continue;
     }
-    const record = featuresForState(result.record);
     const decided: Decided = { pending: item, record, doc: writeNumberDocument(record, { now }) as CouchDoc };
     const list = byDb.get(item.db) ?? [];
     list.push(decided);
@@ -198,17 +216,16 @@ async function readAccounts(env: LifecycleEnvironment, ids: readonly (string | u
   return (id) => facts.get(id);
 }
 
-/** The holder's reseller's number_manager overrides over system_config, read once per reseller per batch. */
-async function policyFor(env: LifecycleEnvironment, record: NumberRecord, accounts: AccountDirectory, policies: Map<string | undefined, FeaturePolicy>): Promise<FeaturePolicy> {
-  const holder = record.assignedTo;
-  const reseller = holder === undefined ? undefined : accounts(holder)?.resellerId;
-  const key = reseller === undefined || reseller === holder ? undefined : reseller;
-  const known = policies.get(key);
-  if (known !== undefined) return known;
-  const overrides = key === undefined ? null : await env.store.getOrNull(accountDbName(key), RESELLER_CONFIG_DOC).catch(() => null);
-  const policy = featurePolicy(overrides === null ? env.config : withAccountOverrides(env.config, overrides).config);
-  policies.set(key, policy);
-  return policy;
+/** The number after its feature providers, or their refusal. */
+async function providersSave(env: LifecycleEnvironment, tools: BatchTools, record: NumberRecord, requester: Requester): Promise<NumberRecord | KnmError> {
+  const config = await holderConfig(env.store, env.config, record, tools.accounts, tools.configs);
+  const context = await tools.contexts.contextFor(record, { authBy: requester.authBy, isAdmin: isAdmin(tools.accounts, requester.authBy), system: env.config, config });
+  try {
+    return await saveFeatures(record, context, tools.providers);
+  } catch (error) {
+    if (error instanceof KnmError && !isStoreError(error)) return error;
+    throw error;
+  }
 }
 
 /** The holders' copies (knm_phone_number:assign/1), one `_bulk_docs` per account database; missing databases are skipped. */

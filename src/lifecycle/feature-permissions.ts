@@ -4,7 +4,7 @@
  * `save/1`). Provisioning the allowed features is the providers' work; this is the gate before it.
  */
 import { legacyProviderToFeature, NumberManagerConfig } from '../config/number-manager';
-import type { JsonObject } from '../documents/json';
+import { isJsonObject } from '../documents/json';
 import type { NumberRecord } from '../documents/types';
 import { FEATURE_LOCAL, isLocalModule } from '../documents/types';
 import { KnmError } from '../errors';
@@ -28,11 +28,14 @@ const FEATURES_ROOT_KEYS: ReadonlySet<string> = new Set([
   'mms',
 ]);
 
+/** The public keys that request a feature (?FEATURES_ROOT_KEYS without `local`, which nobody requests). */
+export const FEATURE_REQUEST_KEYS: readonly string[] = [...FEATURES_ROOT_KEYS].filter((key) => key !== FEATURE_LOCAL);
+
 /** Deprecated: dropped from `pvt_features` before anything else (?DEPRECATED_FEATURES). */
-const DEPRECATED_FEATURES: ReadonlySet<string> = new Set(['im']);
+export const DEPRECATED_FEATURES: ReadonlySet<string> = new Set(['im']);
 
 /** knm_im's own `available/1` decides these; a save that asks for them and may not have them just skips them. */
-const SILENTLY_DROPPED_MODULES: ReadonlySet<string> = new Set(['knm_sms', 'knm_mms']);
+export const SILENTLY_DROPPED_MODULES: ReadonlySet<string> = new Set(['knm_sms', 'knm_mms']);
 
 const FIXED_MODULES: Readonly<Record<string, string>> = {
   prepend: 'knm_prepend',
@@ -120,15 +123,34 @@ export function requestedFeatures(record: NumberRecord): string[] {
   return [...new Set([...fromPublic, ...active])].filter((name) => name !== FEATURE_LOCAL).sort();
 }
 
+/** knm_gen_provider: a configured provider name gets `knm_` unless it has it (`telnyx_cnam` is `knm_telnyx_cnam`). */
+function withKnmPrefix(name: string): string {
+  return name.startsWith('knm_') ? name : `knm_${name}`;
+}
+
 /**
  * knm_providers:provider_module/2. The CNAM and E911 families go to the configured provider only when the
  * number is held by an account; otherwise, like any unknown name, a feature is its own "module".
  */
 export function providerModule(feature: string, record: NumberRecord, policy: FeaturePolicy): string {
   const held = isAccountId(record.assignedTo);
-  if (CNAM_FEATURES.has(feature)) return held ? policy.cnamProvider : feature;
-  if (feature === 'e911') return held ? policy.e911Provider : feature;
+  if (CNAM_FEATURES.has(feature)) return held ? withKnmPrefix(policy.cnamProvider) : feature;
+  if (feature === 'e911') return held ? withKnmPrefix(policy.e911Provider) : feature;
   return FIXED_MODULES[feature] ?? feature;
+}
+
+/** The provider modules a save runs: those of the requested features, sorted by module name (lists:usort). */
+export function requestedModules(record: NumberRecord, policy: FeaturePolicy): string[] {
+  return [...new Set(requestedFeatures(record).map((feature) => providerModule(feature, record, policy)))].sort();
+}
+
+/**
+ * The provider modules of the available features. `offered` is a provider's own `available/1` for the features
+ * that have one (sms/mms); absent, every available feature is offered.
+ */
+export function allowedModules(record: NumberRecord, policy: FeaturePolicy, requesterIsAdmin: boolean, offered: (module: string) => boolean = () => true): Set<string> {
+  const modules = availableFeatures(record, policy, requesterIsAdmin).map((feature) => providerModule(feature, record, policy));
+  return new Set(modules.filter(offered));
 }
 
 /**
@@ -137,11 +159,10 @@ export function providerModule(feature: string, record: NumberRecord, policy: Fe
  * feature that became denied fails every save until the feature is removed (kept as Kazoo does it; so does one
  * holding knm_other's `locality`, which is no known feature, FACTS §6.1).
  */
-export function refuseUnavailableFeatures(record: NumberRecord, policy: FeaturePolicy, requesterIsAdmin: boolean): KnmError | undefined {
-  const allowedModules = new Set(availableFeatures(record, policy, requesterIsAdmin).map((feature) => providerModule(feature, record, policy)));
+export function refuseUnavailableFeatures(record: NumberRecord, policy: FeaturePolicy, requesterIsAdmin: boolean, allowed: ReadonlySet<string> = allowedModules(record, policy, requesterIsAdmin)): KnmError | undefined {
   const refused = requestedFeatures(record).filter((feature) => {
     const module = providerModule(feature, record, policy);
-    return !allowedModules.has(module) && !SILENTLY_DROPPED_MODULES.has(module);
+    return !allowed.has(module) && !SILENTLY_DROPPED_MODULES.has(module);
   });
   if (refused.length === 0) return undefined;
   return new KnmError('forbidden', 403, 'requestor is unauthorized to perform operation', {
@@ -151,18 +172,12 @@ export function refuseUnavailableFeatures(record: NumberRecord, policy: FeatureP
   });
 }
 
-const E911_PUBLIC = [['e911'], ['vitelity_e911'], ['dash_e911'], ['telnyx_e911']];
-const CNAM_PUBLIC = [['cnam', 'inbound_lookup'], ['cnam', 'display_name']];
-
-/** knm_phone_number:private_to_public/0: the public paths that request each feature (number-document.md). */
-const PUBLIC_PATHS: Readonly<Record<string, readonly string[][]>> = {
-  e911: E911_PUBLIC,
-  vitelity_e911: E911_PUBLIC,
-  dash_e911: E911_PUBLIC,
-  telnyx_e911: E911_PUBLIC,
-  cnam: CNAM_PUBLIC,
-  inbound_cnam: CNAM_PUBLIC,
-  outbound_cnam: CNAM_PUBLIC,
+/** knm_phone_number:private_to_public/0: the public paths that request each feature. */
+const PUBLIC_PATHS: Readonly<Record<string, readonly (readonly string[])[]>> = {
+  e911: [['e911'], ['dash_e911'], ['vitelity_e911'], ['telnyx_e911']],
+  cnam: [['cnam', 'inbound_lookup'], ['cnam', 'display_name']],
+  inbound_cnam: [['cnam', 'inbound_lookup'], ['cnam', 'display_name']],
+  outbound_cnam: [['cnam', 'inbound_lookup'], ['cnam', 'display_name']],
   prepend: [['prepend', 'enabled'], ['prepend', 'name'], ['prepend', 'number']],
   failover: [['failover', 'e164'], ['failover', 'sip']],
   ringback: [['ringback', 'early'], ['ringback', 'transfer']],
@@ -172,26 +187,25 @@ const PUBLIC_PATHS: Readonly<Record<string, readonly string[][]>> = {
 };
 
 /**
- * knm_phone_number:remove_denied_features/1: every denied feature that has public paths leaves `pvt_features` and
- * takes its public requests with it (kz_json:prune_keys: an object left empty goes too), so that the number's next
- * save asks for nothing it may not have.
+ * knm_phone_number:remove_denied_features/1 (after a carrier rename): every denied feature leaves
+ * `pvt_features` and its public request paths; an object emptied by that goes too (kz_json:delete_key/2 prunes).
  */
-export function withoutDeniedFeatures(record: NumberRecord, policy: FeaturePolicy, requesterIsAdmin: boolean): NumberRecord {
-  const denied = deniedFeatures(record, policy, requesterIsAdmin).filter((feature) => feature in PUBLIC_PATHS);
-  if (denied.length === 0) return record;
+export function removeDeniedFeatures(record: NumberRecord, policy: FeaturePolicy, requesterIsAdmin: boolean): NumberRecord {
+  const denied = deniedFeatures(record, policy, requesterIsAdmin);
   const features = { ...record.features };
-  for (const feature of denied) delete features[feature];
-  let publicFields = record.publicFields;
-  for (const path of new Set(denied.flatMap((feature) => PUBLIC_PATHS[feature].map((parts) => parts.join('.'))))) publicFields = pruned(publicFields, path.split('.'));
+  const publicFields = { ...record.publicFields };
+  for (const feature of denied) {
+    delete features[feature];
+    for (const [key, inner] of PUBLIC_PATHS[feature] ?? []) {
+      const value = publicFields[key];
+      if (inner === undefined || !isJsonObject(value)) {
+        delete publicFields[key];
+        continue;
+      }
+      const { [inner]: _removed, ...rest } = value;
+      if (Object.keys(rest).length === 0) delete publicFields[key];
+      else publicFields[key] = rest;
+    }
+  }
   return { ...record, features, publicFields };
-}
-
-/** kz_json:prune/2: the path removed, and each parent object it leaves empty. */
-function pruned(object: JsonObject, [key, ...rest]: string[]): JsonObject {
-  if (!(key in object)) return object;
-  const { [key]: value, ...others } = object;
-  if (rest.length === 0) return others;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return object;
-  const inner = pruned(value, rest);
-  return Object.keys(inner).length === 0 ? others : { ...others, [key]: inner };
 }

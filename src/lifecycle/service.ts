@@ -2,7 +2,8 @@
  * The number operations over the store (`knm_numbers` → `knm_ops`, states.md §6): get, create, move,
  * reserve, release, delete, update, assign_to_app and reconcile, each for a batch of numbers, answering per
  * number like Kazoo (the public JSON, or the number with its error). Saves of create, move, reserve and update
- * pass the feature providers' allow/deny gate first (feature-permissions.ts).
+ * run the feature providers (knm_providers:save/1, providers/run.ts) before the write; an admin's hard delete
+ * runs their delete.
  *
  * Each number is read, decided by the pure rules, acted on through its carrier, and written under MVCC:
  * a conflict means someone else wrote the number meanwhile, so it is read and decided again (a few times)
@@ -11,7 +12,6 @@
  */
 import type { Carrier } from '../carriers/carrier';
 import { carrierFor } from '../carriers/registry';
-import { withAccountOverrides } from '../config/account-overrides';
 import type { NumberManagerConfig } from '../config/number-manager';
 import type { JsonObject } from '../documents/json';
 import { toPublicJson } from '../documents/public';
@@ -25,14 +25,18 @@ import { withNumberDb } from '../store/bootstrap';
 import type { Store } from '../store/client';
 import type { DesignDocLibrary } from '../store/design-docs';
 import type { CouchDoc } from '../store/types';
+import { providerContexts, type ProviderContexts } from '../providers/context';
+import type { ProviderContext } from '../providers/provider';
+import { deleteFeatures, featureRefusal, publicFeatures, saveFeatures, type ProviderLookup } from '../providers/run';
+import { providerFor } from '../providers/registry';
 import type { Clock } from '../time';
 import { acquiredNumber } from './acquisition';
 import { AccountDirectory, AccountFacts, isAccountId, readAccountDoc, SYSTEM } from './accounts';
 import { Actors, canFetch, isAdmin } from './authorization';
 import { create as planCreate, CreateRequest, newNumberRecord } from './create';
-import { FeaturePolicy, featurePolicy, refuseUnavailableFeatures, withoutDeniedFeatures } from './feature-permissions';
+import { featurePolicy, removeDeniedFeatures } from './feature-permissions';
 import { unauthorized } from './errors';
-import { featuresForState } from './features';
+import { holderConfig, type ResellerConfigs } from './holder-config';
 import { release as planRelease } from './release';
 import { assignHolder, transition } from './transitions';
 import { applyUpdate, NumberUpdate } from './update';
@@ -45,6 +49,10 @@ export interface LifecycleEnvironment {
   readonly clock: Clock;
   /** Carrier modules by name; the registry unless a test brings its own. */
   readonly carriers?: (module: string) => Carrier | undefined;
+  /** Feature providers by module name; the registry unless a test brings its own. */
+  readonly providers?: ProviderLookup;
+  /** Builds the providers' contexts (notifications, settings); one over `store` unless given. */
+  readonly providerContexts?: ProviderContexts;
 }
 
 export type NumberOutcome =
@@ -58,14 +66,11 @@ export interface Requester {
   readonly mdnRun?: boolean;
 }
 
-/** Feature policies of the resellers met in one batch, by reseller id. */
-type ResellerPolicies = Map<string, Promise<FeaturePolicy>>;
-
 /** Who acts on one number, and what the batch already knows. */
 interface Turn {
   readonly requester: Requester;
   readonly accounts: AccountDirectory;
-  readonly policies: ResellerPolicies;
+  readonly policies: ResellerConfigs;
 }
 
 /** What one number's turn decided. */
@@ -81,7 +86,14 @@ type Decision =
       /** Drop the features the holder's policy denies before the save (the `remove_denied_features` setter). */
       pruneDenied?: boolean;
     }
-  | { kind: 'remove'; record: NumberRecord; disconnect?: boolean }
+  | {
+      kind: 'remove';
+      record: NumberRecord;
+      disconnect?: boolean;
+      /** The providers' delete runs first (admin hard delete, knm_ops:delete/2). Release does not: Kazoo wipes the
+       * features before it calls them, so none runs (providers.md §6, as read; kept). */
+      providers?: boolean;
+    }
   | { kind: 'unchanged'; record: NumberRecord }
   | { kind: 'fail'; error: KnmError };
 
@@ -96,7 +108,6 @@ interface Loaded {
 
 const ACCOUNTS_DB = 'accounts';
 /** A reseller's number_manager overrides, in its account database (kapps_account_config). */
-const RESELLER_CONFIG_DOC = 'configs_number_manager';
 const PORT_REQUESTS_DB = 'port_requests';
 /** Reads-and-decides-again after a conflict, with a short jittered pause so that racing callers spread out. */
 const CONFLICT_ATTEMPTS = 8;
@@ -104,9 +115,13 @@ const CONFLICT_PAUSE_MS = 10;
 
 export class NumberService {
   private readonly carriers: (module: string) => Carrier | undefined;
+  private readonly providers: ProviderLookup;
+  private readonly contexts: ProviderContexts;
 
   constructor(private readonly env: LifecycleEnvironment) {
     this.carriers = env.carriers ?? carrierFor;
+    this.providers = env.providers ?? providerFor;
+    this.contexts = env.providerContexts ?? providerContexts({ store: env.store, clock: env.clock });
   }
 
   get(numbers: readonly string[], requester: Requester): Promise<NumberOutcome[]> {
@@ -168,7 +183,7 @@ export class NumberService {
       if (!isAdmin(accounts, requester.authBy)) return fail(unauthorized());
       const found = this.fetched(loaded, accounts, requester);
       if (found instanceof KnmError) return fail(found);
-      return { kind: 'remove', record: { ...found, state: 'deleted' } };
+      return { kind: 'remove', record: { ...found, state: 'deleted' }, providers: true };
     });
   }
 
@@ -219,7 +234,7 @@ export class NumberService {
     decide: (loaded: Loaded, accounts: AccountDirectory) => Promise<Decision>,
   ): Promise<NumberOutcome[]> {
     const outcomes: NumberOutcome[] = [];
-    const policies: ResellerPolicies = new Map();
+    const policies: ResellerConfigs = new Map();
     // Kazoo acts once per distinct input (knm_numbers:are_reconcilable/1 usorts the batch): a repeated number
     // gets the answer of its first turn instead of a second turn (a second reserve would be no_change_required).
     const answered = new Map<string, NumberOutcome>();
@@ -236,7 +251,7 @@ export class NumberService {
     requester: Requester,
     otherAccounts: readonly (string | undefined)[],
     decide: (loaded: Loaded, accounts: AccountDirectory) => Promise<Decision>,
-    policies: ResellerPolicies,
+    policies: ResellerConfigs,
   ): Promise<NumberOutcome> {
     if (!this.env.rules.isReconcilable(input)) return failed(input, notReconcilable(input));
     const number = this.env.rules.normalize(input);
@@ -277,12 +292,13 @@ export class NumberService {
 
   private async carryOut(loaded: Loaded, given: Decision, turn: Turn): Promise<NumberOutcome> {
     if (given.kind === 'fail') return failed(loaded.number, given.error);
-    if (given.kind === 'unchanged') return succeeded(given.record);
-    const decision = given.kind === 'save' && given.pruneDenied === true ? await this.prunedOfDenied(given, turn) : given;
+    if (given.kind === 'unchanged') return this.succeeded(given.record, turn);
+    const providerContext = given.providers === true ? await this.providerContext(given.record, turn) : undefined;
+    const decision = given.kind === 'save' && given.pruneDenied === true ? prunedOfDenied(given, providerContext ?? (await this.providerContext(given.record, turn))) : given;
     if (decision.kind === 'save') {
       // Kazoo orders the carrier before both gates (knm_ops:save_numbers/1); knm checks them first so that a
       // number the save will refuse is never bought: the answer is the same.
-      const refusal = await this.refusal(decision, turn);
+      const refusal = this.refusal(decision, turn.requester, providerContext);
       if (refusal !== undefined) return failed(loaded.number, refusal);
     }
 
@@ -300,48 +316,38 @@ export class NumberService {
     if (decision.disconnect === true && carrier !== undefined) record = await carrier.disconnectNumber(record, context);
 
     if (decision.kind === 'remove') {
+      // knm_ops:delete/2: the providers deregister the features (the record is not saved, so their result is not kept).
+      if (providerContext !== undefined) await deleteFeatures(record, providerContext, this.providers);
       await this.removeEverywhere(loaded, record);
-      return succeeded(record);
+      return this.succeeded(record, turn);
     }
-    const saved = await this.save(loaded, providersSave({ ...decision, record }), now);
-    return succeeded(saved);
-  }
-
-  private async prunedOfDenied(decision: Decision & { kind: 'save' }, { requester, accounts, policies }: Turn): Promise<Decision & { kind: 'save' }> {
-    const policy = await this.featurePolicyFor(decision.record, accounts, policies);
-    return { ...decision, record: withoutDeniedFeatures(decision.record, policy, isAdmin(accounts, requester.authBy)) };
+    // knm_ops:save_numbers/1: the providers run after the carrier and before the write; a refusal fails the number.
+    if (providerContext !== undefined) {
+      record = await saveFeatures(record, providerContext, this.providers);
+      const mdnRefusal = isDirty(record) ? mdnGate(record, turn.requester) : undefined;
+      if (mdnRefusal !== undefined) return failed(loaded.number, mdnRefusal);
+    }
+    const saved = await this.save(loaded, record, now);
+    return this.succeeded(saved, turn);
   }
 
   /** The feature providers' gate (save_numbers only), then the MDN gate of knm_phone_number:save/1, which skips clean numbers first. */
-  private async refusal(decision: Decision & { kind: 'save' }, { requester, accounts, policies }: Turn): Promise<KnmError | undefined> {
-    if (decision.providers === true) {
-      const policy = await this.featurePolicyFor(decision.record, accounts, policies);
-      const refused = refuseUnavailableFeatures(decision.record, policy, isAdmin(accounts, requester.authBy));
-      if (refused !== undefined) return refused;
-    }
-    const written = decision.acquire === true || isDirty(providersSave(decision));
+  private refusal(decision: Decision & { kind: 'save' }, requester: Requester, providerContext: ProviderContext | undefined): KnmError | undefined {
+    const refused = providerContext === undefined ? undefined : featureRefusal(decision.record, providerContext, this.providers);
+    if (refused !== undefined) return refused;
+    const written = decision.acquire === true || isDirty(decision.record);
     return written ? mdnGate(decision.record, requester) : undefined;
   }
 
-  /**
-   * The number_manager values for the holder's features: its reseller's configs_number_manager over system_config
-   * (kapps_account_config:get_from_reseller/3). An unassigned number, or a holder that is its own reseller, reads
-   * system_config only. Read once per reseller and batch.
-   */
-  private featurePolicyFor(record: NumberRecord, accounts: AccountDirectory, policies: ResellerPolicies): Promise<FeaturePolicy> {
-    const holder = record.assignedTo;
-    const reseller = holder === undefined ? undefined : accounts(holder)?.resellerId;
-    if (reseller === undefined || reseller === holder) return Promise.resolve(featurePolicy(this.env.config));
-    let policy = policies.get(reseller);
-    if (policy === undefined) {
-      policy = this.env.store
-        .getOrNull(accountDbName(reseller), RESELLER_CONFIG_DOC)
-        .then((resellerConfig) => featurePolicy(withAccountOverrides(this.env.config, resellerConfig ?? undefined).config));
-      // a failed read is not remembered: the next number of the batch reads again
-      policy.catch(() => policies.delete(reseller));
-      policies.set(reseller, policy);
-    }
-    return policy;
+  /** The number's public JSON, with the features it may have and their providers' settings (`_read_only.features`). */
+  private async succeeded(record: NumberRecord, turn: Turn): Promise<NumberOutcome> {
+    const features = publicFeatures(record, await this.providerContext(record, turn), this.providers);
+    return { number: record.number, ok: true, result: toPublicJson(record, features) };
+  }
+
+  private async providerContext(record: NumberRecord, { requester, accounts, policies }: Turn): Promise<ProviderContext> {
+    const config = await holderConfig(this.env.store, this.env.config, record, accounts, policies);
+    return this.contexts.contextFor(record, { authBy: requester.authBy, isAdmin: isAdmin(accounts, requester.authBy), system: this.env.config, config });
   }
 
   /** Writes the number database under MVCC, then the holder's copy; removes the previous holder's copy. */
@@ -417,14 +423,6 @@ function releasedState(config: NumberManagerConfig): NumberState {
   return isNumberState(config.released_state) ? config.released_state : 'available';
 }
 
-/**
- * What the feature providers leave of the active features in the number's state. Only saves through
- * save_numbers run them: assign_to_app, release and reconcile leave `pvt_features` as it is.
- */
-function providersSave(decision: Decision & { kind: 'save' }): NumberRecord {
-  return decision.providers === true ? featuresForState(decision.record) : decision.record;
-}
-
 export interface ReconcileRequest {
   readonly assignTo: string | undefined;
   readonly moduleName?: string;
@@ -450,10 +448,6 @@ function fail(error: KnmError): Decision {
   return { kind: 'fail', error };
 }
 
-function succeeded(record: NumberRecord): NumberOutcome {
-  return { number: record.number, ok: true, result: toPublicJson(record) };
-}
-
 function failed(number: string, error: KnmError): NumberOutcome {
   return { number, ok: false, error: error.toJSON() };
 }
@@ -467,4 +461,9 @@ export function notReconcilable(number: string): KnmError {
     cause: number,
     hint: 'the number does not match reconcile_regex of system_config/number_manager',
   });
+}
+
+/** The `remove_denied_features` setter of migrate_unassigned_numbers: the holder's policy prunes the number before its save. */
+function prunedOfDenied(decision: Decision & { kind: 'save' }, context: ProviderContext): Decision & { kind: 'save' } {
+  return { ...decision, record: removeDeniedFeatures(decision.record, featurePolicy(context.config), context.isAdmin) };
 }

@@ -24,7 +24,7 @@ export interface NumberUpdate {
   readonly state?: NumberState;
   /**
    * `remove_denied_features`, after the other setters: the features the number may no longer have leave it. Applied
-   * by NumberService, which knows the holder's feature policy (feature-permissions.ts withoutDeniedFeatures).
+   * by NumberService, which knows the holder's feature policy (feature-permissions.ts removeDeniedFeatures).
    */
   readonly pruneDeniedFeatures?: boolean;
 }

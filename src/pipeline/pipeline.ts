@@ -19,8 +19,10 @@ import { defer, exhaustMap, interval, mergeMap, Subject, timer, type Subscriptio
 import type { Carrier } from '../carriers/carrier';
 import { carrierFor } from '../carriers/registry';
 import { isNumberDbName } from '../numbers/db-names';
-import type { FeatureProvider } from '../providers/provider';
+import type { Env } from '../carriers/settings';
+import { providerContexts } from '../providers/context';
 import { providerFor } from '../providers/registry';
+import type { ProviderLookup } from '../providers/run';
 import { deployDesignDocs } from '../store/bootstrap';
 import type { Store } from '../store/client';
 import type { ChangeRow } from '../store/types';
@@ -44,7 +46,11 @@ export interface PipelineOptions {
   /** Carrier modules by name (default: the registry). */
   readonly carriers?: (module: string) => Carrier | undefined;
   /** Feature providers by module name (default: the registry). */
-  readonly providers?: (module: string) => FeatureProvider | undefined;
+  readonly providers?: ProviderLookup;
+  /** Environment the providers read (settings overrides, KNM_NOTIFICATIONS_WEBHOOK_URL; default process.env). */
+  readonly env?: Env;
+  /** Webhook delivery of notices: POSTs per notice and the backoff base between them (default 5, 1,000 ms); the worker named on claims. */
+  readonly notifications?: { readonly attempts?: number; readonly retryBaseMs?: number; readonly workerId?: string };
   /** Where checkpoints and last-seen numbers are kept (default: the `knm_pipeline` database). */
   readonly state?: PipelineStateStore;
   /** Shares the number databases with other workers; without it this pipeline reads them all. */
@@ -63,6 +69,8 @@ export interface PipelineOptions {
   readonly reconcileDbsEveryMs?: number;
   /** Upper bound of the backoff while the store is away (default 5 s). */
   readonly maxBackoffMs?: number;
+  /** How often notices left undelivered are looked for (default 60 s). */
+  readonly redeliverEveryMs?: number;
   /** Carrier attempts for transient failures (default 4) and their backoff base (default 500 ms). */
   readonly carrierAttempts?: number;
   readonly carrierRetryBaseMs?: number;
@@ -121,10 +129,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const pendingSince = new Map<string, number>();
   const idleWaiters: (() => void)[] = [];
 
+  const notices = providerContexts({ store, clock, env: options.env, logger, notifications: options.notifications });
   const context: FollowerContext = {
     store,
     carriers: options.carriers ?? carrierFor,
     providers: options.providers ?? providerFor,
+    providerContexts: notices,
     config: () => config,
     clock,
     metrics,
@@ -254,6 +264,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     .pipe(exhaustMap(() => defer(() => state.flush().catch((error: unknown) => logger.log('warn', 'checkpoint_flush_failed', { error })))))
     .subscribe();
 
+  // Notices a worker left undelivered (it stopped or died mid-delivery) are taken up again.
+  const redelivering = interval(options.redeliverEveryMs ?? 60_000)
+    .pipe(exhaustMap(() => defer(() => notices.notifier.redeliverStale().catch((error: unknown) => logger.log('warn', 'notice_redelivery_failed', { error })))))
+    .subscribe();
+
   const watching = watchDatabases(
     store,
     {
@@ -331,6 +346,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       await idle();
       following.unsubscribe();
       flushing.unsubscribe();
+      redelivering.unsubscribe();
       await state.flush();
       // Hands every database over with its checkpoint: the other workers take over at once.
       await leases?.stop();
@@ -344,6 +360,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       purgeTimer?.unsubscribe();
       purgeSubscription.unsubscribe();
       flushing.unsubscribe();
+      redelivering.unsubscribe();
       await idle();
       following.unsubscribe();
     },

@@ -1,6 +1,6 @@
 /**
  * Carrying out what reconcile.ts decides for one change of one number: buy it from its carrier, release it,
- * tell providers about its features, keep its account copy. Every write is under MVCC: a 409 means someone
+ * run its feature providers, keep its account copy. Every write is under MVCC: a 409 means someone
  * wrote the number meanwhile, so it is read again and decided again; a carrier is never called twice for
  * one decision (its answer is applied to the newer document instead).
  */
@@ -12,11 +12,11 @@ import type { NumberRecord } from '../documents/types';
 import { writeNumberDocument } from '../documents/write';
 import { KnmError } from '../errors';
 import { SYSTEM } from '../lifecycle/accounts';
-import { featuresForState } from '../lifecycle/features';
 import { release } from '../lifecycle/release';
 import { accountDbName } from '../numbers/db-names';
-import type { FeatureProvider } from '../providers/provider';
-import { providerModule } from '../providers/registry';
+import type { ProviderContexts } from '../providers/context';
+import type { ProviderContext } from '../providers/provider';
+import { deleteFeatures, failedModule, saveFeatures, type ProviderLookup } from '../providers/run';
 import type { Store } from '../store/client';
 import { isStoreError } from '../store/errors';
 import type { CouchDoc, StoredDoc } from '../store/types';
@@ -26,18 +26,21 @@ import type { Logger } from './log';
 import type { PipelineMetrics } from './metrics';
 import {
   acquiredNumber,
+  featuresDigest,
   reconcile,
   reconcileDeleted,
   refusedAcquisition,
+  refusedProviders,
   rememberNumber,
-  type Action,
+  withoutProviderFailure,
   type SeenNumber,
 } from './reconcile';
 
 export interface ReactionContext {
   readonly store: Store;
   readonly carriers: (module: string) => Carrier | undefined;
-  readonly providers: (module: string) => FeatureProvider | undefined;
+  readonly providers: ProviderLookup;
+  readonly providerContexts: ProviderContexts;
   readonly config: () => PipelineConfig;
   readonly clock: Clock;
   readonly metrics: PipelineMetrics;
@@ -71,7 +74,7 @@ export async function reactToChange(context: ReactionContext, change: NumberChan
   for (let attempt = 1; ; attempt += 1) {
     try {
       if (doc === null) {
-        await runNotices(context, change, reconcileDeleted(seen), undefined);
+        for (const action of reconcileDeleted(seen)) if (action.kind === 'providers_delete') await deleteProviders(context, change, action.rev);
         return undefined;
       }
       const record = readRecord(context, change.db, doc);
@@ -125,17 +128,21 @@ async function act(context: ReactionContext, db: string, record: NumberRecord, s
   if (first?.kind === 'acquire') {
     const written = await acquire(context, db, record, first.fromRev, once);
     // Nothing to write (no such carrier, or one that records nothing): the number's other reactions run now.
-    if (written === undefined) return act(context, db, record, { state: record.state, rev, features: seen?.features ?? {} }, once);
-    // Notices and the account copy follow the document knm wrote, when its change comes back.
-    return rememberNumber(written, written.rev ?? rev, seen?.features ?? {});
+    if (written === undefined) return act(context, db, record, { state: record.state, rev, features: seen?.features }, once);
+    // The providers and the account copy follow the document knm wrote, when its change comes back.
+    return rememberNumber(written, written.rev ?? rev, seen?.features);
   }
   if (first?.kind === 'release') {
     const written = await releaseNumber(context, db, record, once);
-    // Removed: what was seen stays until the deletion comes through the feed and its features are told gone.
-    if (written === undefined) return seen;
-    return rememberNumber(written, written.rev ?? rev, seen?.features ?? {});
+    // Removed: forgotten, so the deletion runs no provider delete (Kazoo's release runs none, providers.md §6).
+    if (written === undefined) return undefined;
+    return rememberNumber(written, written.rev ?? rev, seen?.features);
   }
-  await runNotices(context, { db, id: record.number, doc: null }, actions, record);
+  if (first?.kind === 'providers') {
+    const written = await runProviders(context, db, record);
+    // The account copy follows the document the providers changed, when its change comes back.
+    if (written !== undefined) return rememberNumber(written, written.rev ?? rev);
+  }
   if (actions.some((action) => action.kind === 'sync_account_copy')) await syncAccountCopy(context, db, record);
   return rememberNumber(record, rev);
 }
@@ -204,7 +211,7 @@ async function releaseNumber(context: ReactionContext, db: string, record: Numbe
     await removeNumber(context, db, record);
     return undefined;
   }
-  return writeNumber(context, db, featuresForState(released));
+  return writeNumber(context, db, released);
 }
 
 async function callCarrier(context: ReactionContext, carrier: Carrier, operation: 'acquire' | 'disconnect', record: NumberRecord, carrierContext: CarrierContext): Promise<NumberRecord> {
@@ -248,24 +255,64 @@ async function removeNumber(context: ReactionContext, db: string, record: Number
   if (record.rev !== undefined) await context.store.remove(db, record.number, record.rev);
 }
 
-async function runNotices(context: ReactionContext, change: NumberChange, actions: readonly Action[], record: NumberRecord | undefined): Promise<void> {
-  const config = context.config().numberManager;
-  for (const action of actions) {
-    if (action.kind !== 'notify') continue;
-    const module = providerModule(action.feature, config);
-    const provider = context.providers(module);
-    if (provider === undefined) {
-      context.logger.log('debug', 'feature_change_unhandled', { db: change.db, id: change.id, feature: action.feature, module });
-      continue;
-    }
-    try {
-      await provider.onFeatureChange({ db: change.db, number: change.id, feature: action.feature, before: action.before, after: action.after, record }, { store: context.store, now: context.clock() });
+/** The providers' context for a pipeline save: as system (whoever wrote the document), notices counted. */
+async function providerContext(context: ReactionContext, record: NumberRecord): Promise<ProviderContext> {
+  const base = await context.providerContexts.contextFor(record, { authBy: SYSTEM, isAdmin: true, system: context.config().numberManager });
+  return {
+    ...base,
+    notify: async (notice) => {
+      await base.notify(notice);
       context.metrics.reaction('notice');
-      context.logger.log('info', 'feature_notice', { db: change.db, id: change.id, feature: action.feature, module });
-    } catch (error) {
-      context.metrics.error('provider');
-      context.logger.log('warn', 'provider_failed', { db: change.db, id: change.id, feature: action.feature, module, error });
-    }
+    },
+  };
+}
+
+/**
+ * knm_providers:save on a number another tool wrote, as Kazoo's save would have run it; the result is written
+ * only when it differs. A refusal is left on the document once for these features (reconcile.ts), not retried.
+ * Resolves with the written number, or undefined when nothing was written. A 409 propagates (read and decide again).
+ */
+async function runProviders(context: ReactionContext, db: string, record: NumberRecord): Promise<NumberRecord | undefined> {
+  let result: NumberRecord;
+  try {
+    result = withoutProviderFailure(await saveFeatures(record, await providerContext(context, record), context.providers));
+  } catch (error) {
+    // The store failing is not the providers refusing: the change is read and decided again.
+    if (isStoreError(error)) throw error;
+    const refusal: JsonObject = { error: refusalJson(error) };
+    const module = failedModule(error);
+    if (module !== undefined) refusal.module = module;
+    context.metrics.error('provider');
+    context.logger.log('warn', 'providers_refused', { db, id: record.number, ...refusal });
+    result = refusedProviders(record, refusal, context.clock());
+  }
+  if (sameDocument(result, record)) return undefined;
+  const written = await writeNumber(context, db, result);
+  context.metrics.reaction('provider');
+  context.logger.log('info', 'providers_saved', { db, id: record.number, features: featuresDigest(written) });
+  return written;
+}
+
+/**
+ * A number last seen with features was deleted: its providers' delete runs on the revision last seen (CouchDB
+ * keeps it until compaction), as an admin hard delete would. Nothing is written: the document is gone.
+ */
+async function deleteProviders(context: ReactionContext, change: NumberChange, rev: string): Promise<void> {
+  const last = await context.store.get(change.db, change.id, { rev }).catch((error: unknown) => {
+    if (isStoreError(error) && error.status === 404) return undefined;
+    throw error;
+  });
+  const record = last === undefined ? undefined : readRecord(context, change.db, last);
+  if (record === undefined) {
+    context.logger.log('warn', 'provider_delete_skipped', { db: change.db, id: change.id, rev, reason: 'last seen revision not readable' });
+    return;
+  }
+  try {
+    await deleteFeatures(record, await providerContext(context, record), context.providers);
+    context.metrics.reaction('provider_delete');
+  } catch (error) {
+    context.metrics.error('provider');
+    context.logger.log('warn', 'provider_delete_failed', { db: change.db, id: change.id, module: failedModule(error), error });
   }
 }
 

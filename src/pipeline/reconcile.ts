@@ -5,17 +5,18 @@
  * marker their result leaves on the document (`pvt_carrier_data.knm_acquired`, read by `needsAcquire`).
  *
  * The "last seen" record of a number is kept only while it matters: while the number is in `discovery`
- * (leaving it is what triggers acquisition) or while it has features (a change of them is told to their
- * provider). Every other number has none, so following a busy database writes almost nothing of its own.
+ * (leaving it is what triggers acquisition) or while it has features (a change of them runs the providers, and
+ * a deletion their delete). Every other number has none, so following a busy database writes almost nothing of
+ * its own; and what is kept of the features is a digest, not the features.
  */
+import { createHash } from 'node:crypto';
 import type { TasksConfig } from '../config/tasks';
-import type { JsonValue } from '../documents/json';
+import type { JsonObject, JsonValue } from '../documents/json';
 import { isJsonObject } from '../documents/json';
-import { jsonEqual } from '../documents/kz-json';
+import { canonicalJson } from '../documents/kz-json';
 import { FEATURE_LOCAL, type NumberRecord, type NumberState } from '../documents/types';
-import type { FeatureView } from '../providers/provider';
-import { REQUESTED_FEATURE_KEYS } from '../providers/registry';
 import { ACQUIRED_MARKER } from '../lifecycle/acquisition';
+import { FEATURE_REQUEST_KEYS } from '../lifecycle/feature-permissions';
 export { ACQUIRE_FAILURE_MARKER, ACQUIRED_MARKER, acquiredNumber, refusedAcquisition } from '../lifecycle/acquisition';
 
 /** What the pipeline remembers of one number between changes (durable, see state-store.ts). */
@@ -23,17 +24,22 @@ export interface SeenNumber {
   readonly state: NumberState | undefined;
   /** The revision it was seen at. */
   readonly rev: string;
-  /** Feature name → how the document held it. */
-  readonly features: Readonly<Record<string, FeatureView>>;
+  /** Digest of the feature requests and active features as last seen (featuresDigest); absent when there were none. */
+  readonly features?: string;
 }
+
+/** Field of `pvt_carrier_data` (kept verbatim by Kazoo) where a provider's refusal is left for the writer to read. */
+export const PROVIDER_FAILURE_MARKER = 'knm_provider_failure';
 
 export type Action =
   /** Buy the number from its carrier: it left `discovery` (seen at `fromRev`) for reserved or in_service. */
   | { readonly kind: 'acquire'; readonly fromRev: string }
   /** Run Kazoo's release on a number written into `released` that still has a holder, history or features. */
   | { readonly kind: 'release' }
-  /** Tell the feature's provider. */
-  | { readonly kind: 'notify'; readonly feature: string; readonly before: FeatureView | undefined; readonly after: FeatureView | undefined }
+  /** Run knm_providers:save on the number as it is: its features were asked for or changed since last seen. */
+  | { readonly kind: 'providers' }
+  /** The number was deleted: the providers' delete on its last seen revision `rev` (admin hard delete semantics). */
+  | { readonly kind: 'providers_delete'; readonly rev: string }
   /** Make the holder's account-database copy equal the number document, and drop the previous holder's. */
   | { readonly kind: 'sync_account_copy' };
 
@@ -41,22 +47,53 @@ export type Action =
 const HELD_STATES: ReadonlySet<NumberState | undefined> = new Set<NumberState | undefined>(['reserved', 'in_service']);
 
 /**
- * The actions a document asks for. A document-changing action (acquire, release) comes alone: provider
- * notices and the account copy follow the document knm writes, when its own change comes back.
+ * The actions a document asks for. A document-changing action (acquire, release) comes alone: the providers
+ * and the account copy follow the document knm writes, when its own change comes back. So does the account
+ * copy after providers that changed the number.
  */
 export function reconcile(record: NumberRecord, seen: SeenNumber | undefined): Action[] {
   if (needsAcquire(record, seen)) return [{ kind: 'acquire', fromRev: seen?.rev ?? '' }];
   if (needsRelease(record)) return [{ kind: 'release' }];
-  const actions: Action[] = featureNotices(seen?.features ?? {}, featureViews(record));
+  const actions: Action[] = needsProviders(record, seen) ? [{ kind: 'providers' }] : [];
   if (record.assignedTo !== undefined || (record.previouslyAssignedTo !== undefined && record.previouslyAssignedTo !== record.assignedTo)) {
     actions.push({ kind: 'sync_account_copy' });
   }
   return actions;
 }
 
-/** The document was deleted: its features are gone (the providers are told). */
+/** The document was deleted: a number last seen with features gets its providers' delete. */
 export function reconcileDeleted(seen: SeenNumber | undefined): Action[] {
-  return featureNotices(seen?.features ?? {}, {});
+  return seen?.features !== undefined ? [{ kind: 'providers_delete', rev: seen.rev }] : [];
+}
+
+/** States whose saves run no provider: Kazoo never saves a discovery number through knm_ops, nor a deleted one. */
+const NO_PROVIDER_STATES: ReadonlySet<NumberState | undefined> = new Set<NumberState | undefined>(['discovery', 'deleted']);
+
+/**
+ * The number's features are not as the pipeline last saw them (a tool wrote a request, or the features
+ * changed): run the providers, as Kazoo's save would. A number Kazoo saved, whose providers already ran,
+ * comes out of them unchanged and is not written. A refusal already recorded for these very features is not
+ * tried again until they change.
+ */
+export function needsProviders(record: NumberRecord, seen: SeenNumber | undefined): boolean {
+  if (NO_PROVIDER_STATES.has(record.state)) return false;
+  const digest = featuresDigest(record);
+  if (digest === undefined || digest === seen?.features) return false;
+  const failure = record.carrierData[PROVIDER_FAILURE_MARKER];
+  return !(isJsonObject(failure) && failure.features === digest);
+}
+
+/** The refusal of the providers left on the number for the writer (once per change of its features). */
+export function refusedProviders(record: NumberRecord, failure: JsonObject, now: number): NumberRecord {
+  const marker = { ...failure, at: now, rev: record.rev ?? null, features: featuresDigest(record) ?? null };
+  return { ...record, carrierData: { ...record.carrierData, [PROVIDER_FAILURE_MARKER]: marker } };
+}
+
+/** The number without an earlier refusal of its providers (they have now accepted it). */
+export function withoutProviderFailure(record: NumberRecord): NumberRecord {
+  if (!(PROVIDER_FAILURE_MARKER in record.carrierData)) return record;
+  const { [PROVIDER_FAILURE_MARKER]: _failure, ...carrierData } = record.carrierData;
+  return { ...record, carrierData };
 }
 
 /**
@@ -81,9 +118,9 @@ export function needsRelease(record: NumberRecord): boolean {
 }
 
 /** Each feature the document requests (public key) or has active (`pvt_features`), `local` aside. */
-export function featureViews(record: NumberRecord): Record<string, FeatureView> {
+export function featureViews(record: NumberRecord): JsonObject {
   const views: Record<string, { requested?: JsonValue; active?: JsonValue }> = {};
-  for (const key of REQUESTED_FEATURE_KEYS) {
+  for (const key of FEATURE_REQUEST_KEYS) {
     const requested = record.publicFields[key];
     if (requested !== undefined) views[key] = { requested };
   }
@@ -91,24 +128,24 @@ export function featureViews(record: NumberRecord): Record<string, FeatureView> 
     if (name === FEATURE_LOCAL) continue;
     views[name] = { ...views[name], active };
   }
-  return views;
+  return views as JsonObject;
 }
 
-function featureNotices(before: Readonly<Record<string, FeatureView>>, after: Readonly<Record<string, FeatureView>>): Action[] {
-  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  return names
-    .filter((name) => !jsonEqual(before[name] ?? null, after[name] ?? null))
-    .map((name): Action => ({ kind: 'notify', feature: name, before: before[name], after: after[name] }));
+/** A short digest of featureViews, undefined when the number has no feature at all. */
+export function featuresDigest(record: NumberRecord): string | undefined {
+  const views = featureViews(record);
+  if (Object.keys(views).length === 0) return undefined;
+  return createHash('sha1').update(canonicalJson(views)).digest('base64url').slice(0, 16);
 }
 
 /**
  * What to remember of the number at `rev`: only a number in `discovery` or with features has a record.
- * `features` defaults to the document's; a caller that wrote the document and deferred its notices passes
- * the features it last told the providers about.
+ * `features` defaults to the document's digest; a caller that wrote the document before its providers ran
+ * passes the digest they last ran on, so that they run when the written document comes back.
  */
-export function rememberNumber(record: NumberRecord, rev: string, features: Readonly<Record<string, FeatureView>> = featureViews(record)): SeenNumber | undefined {
-  if (record.state !== 'discovery' && Object.keys(features).length === 0) return undefined;
-  return { state: record.state, rev, features };
+export function rememberNumber(record: NumberRecord, rev: string, features: string | undefined = featuresDigest(record)): SeenNumber | undefined {
+  if (record.state !== 'discovery' && features === undefined) return undefined;
+  return features === undefined ? { state: record.state, rev } : { state: record.state, rev, features };
 }
 
 export type PurgeDecision = 'delete' | 'make_available' | 'keep';

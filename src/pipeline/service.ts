@@ -43,6 +43,8 @@ export const pipelineService: StartService = {
       purgeIntervalMs: purgeIntervalS * 1000,
       leases: hunt.watchLeases(leases),
       onChange: hunt.onChange,
+      env,
+      notifications: { workerId },
       ...(carriers !== undefined ? { carriers: (module: string) => carriers(module) ?? carrierFor(module) } : {}),
     }).catch(async (error: unknown) => {
       await hunt.stop();

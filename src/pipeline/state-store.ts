@@ -9,8 +9,8 @@
  * documents are written one request each. The scale-out work moves checkpoints into leases; it replaces this
  * module behind the `PipelineStateStore` interface.
  *
- * Documents: `checkpoint:<db>` `{since}` and `seen:<db>:<number>` `{db, state, rev, features}` (deleted when
- * the number stops mattering), and `_design/knm_pipeline` whose view lists the remembered numbers per database.
+ * Documents: `checkpoint:<db>` `{since}` and `seen:<db>:<number>` `{db, state, rev, features?}` (`features` is a
+ * digest; the document is deleted when the number stops mattering), and `_design/knm_pipeline` whose view lists the remembered numbers per database.
  *
  * What it costs the store, since the store is what limits throughput: the ids of a database's remembered
  * numbers are read once (from the view) and kept in memory, so a batch asks for the few that have a record
@@ -21,7 +21,6 @@
 import { isJsonObject } from '../documents/json';
 import { isNumberState } from '../documents/types';
 import { KnmError } from '../errors';
-import type { FeatureView } from '../providers/provider';
 import type { Store } from '../store/client';
 import type { CouchDoc, Seq } from '../store/types';
 import type { SeenNumber } from './reconcile';
@@ -140,7 +139,7 @@ export async function couchStateStore(store: Store, db: string = PIPELINE_DB, op
       const docs: CouchDoc[] = [];
       for (const [number, entry] of seen) {
         const id = seenId(numberDb, number);
-        if (entry !== undefined) docs.push(withRev({ _id: id, db: numberDb, state: entry.state ?? null, rev: entry.rev, features: entry.features as CouchDoc['features'] }));
+        if (entry !== undefined) docs.push(withRev({ _id: id, db: numberDb, state: entry.state ?? null, rev: entry.rev, ...(entry.features !== undefined ? { features: entry.features } : {}) }));
         else if (revs.has(id)) docs.push(withRev({ _id: id, _deleted: true }));
       }
       const checkpoint = checkpoints.get(numberDb) ?? { since: undefined, writtenAt: 0, unsaved: false };
@@ -191,9 +190,8 @@ export async function couchStateStore(store: Store, db: string = PIPELINE_DB, op
 
 function asSeen(doc: CouchDoc): SeenNumber | undefined {
   if (typeof doc.rev !== 'string') return undefined;
-  const features: Record<string, FeatureView> = {};
-  if (isJsonObject(doc.features)) {
-    for (const [name, view] of Object.entries(doc.features)) if (isJsonObject(view)) features[name] = view;
-  }
-  return { state: isNumberState(doc.state) ? doc.state : undefined, rev: doc.rev, features };
+  const state = isNumberState(doc.state) ? doc.state : undefined;
+  // Written before features became a digest: the number had features, which digest is unknown (its providers run once more).
+  const features = typeof doc.features === 'string' ? doc.features : isJsonObject(doc.features) && Object.keys(doc.features).length > 0 ? '' : undefined;
+  return features === undefined ? { state, rev: doc.rev } : { state, rev: doc.rev, features };
 }

@@ -12,6 +12,10 @@ import { readNumberDocument } from '../../src/documents/read';
 import { needsAcquire } from '../../src/pipeline/reconcile';
 import { CHILD, MASTER, RESELLER } from '../helpers/kazoo-roles';
 import { loadFixtures, NOW, startFixtureStore } from '../helpers/fixture-store';
+import { providerContexts } from '../../src/providers/context';
+import { NOTIFICATIONS_DB } from '../../src/providers/notifications';
+import type { FeatureProvider } from '../../src/providers/provider';
+import { providerFor } from '../../src/providers/registry';
 
 const AVAILABLE = '+15551239876';
 const IN_SERVICE = '+15551233322';
@@ -124,7 +128,7 @@ describe('lifecycle: number operations over the embedded store', function () {
       normalize: (number) => number,
       availableModuleName: 'knm_local',
     }).record;
-    expect(needsAcquire(bought, { state: 'discovery', rev: inDiscovery._rev, features: {} })).to.equal(false);
+    expect(needsAcquire(bought, { state: 'discovery', rev: inDiscovery._rev })).to.equal(false);
     const [again] = await service.move([BW_DISCOVERY], { authBy: 'system' }, RESELLER);
     expect(again.ok).to.equal(true);
     expect(bandwidth.acquired).to.have.length(1);
@@ -167,6 +171,76 @@ describe('lifecycle: number operations over the embedded store', function () {
     expect(outcome.ok).to.equal(true);
     const after = await store.get(toDbName(IN_SERVICE)!, IN_SERVICE);
     expect(after._rev).to.equal(before._rev);
+  });
+
+  describe('feature providers (knm_ops:save_numbers/1, knm_ops:delete/2)', () => {
+    const VITELITY = '+18122154006';
+    let calls: string[];
+    let withProviders: NumberService;
+
+    beforeEach(async () => {
+      calls = [];
+      await store.deleteDb(NOTIFICATIONS_DB);
+      // The registry's providers, each call noted.
+      const noted = (module: string): FeatureProvider | undefined => {
+        const provider = providerFor(module);
+        if (provider === undefined) return undefined;
+        return {
+          ...provider,
+          save: (record, context) => (calls.push(`save ${module}`), provider.save(record, context)),
+          delete: (record, context) => (calls.push(`delete ${module}`), provider.delete(record, context)),
+        };
+      };
+      withProviders = new NumberService({
+        store,
+        designDocs: library,
+        rules: compileNumberRules(defaultNumberManagerConfig()).rules,
+        config: defaultNumberManagerConfig(),
+        clock: () => NOW,
+        providers: noted,
+        providerContexts: providerContexts({ store, clock: () => NOW, env: {} }),
+      });
+    });
+
+    it('runs them before the write: a new CNAM name is saved as outbound_cnam with one cnam_request notification', async () => {
+      const [outcome] = await withProviders.update([VITELITY], { authBy: RESELLER }, { mergePublic: { cnam: { display_name: 'NEW NAME', inbound_lookup: true } } });
+      expect(okOf(outcome).features).to.deep.equal(['inbound_cnam', 'outbound_cnam', 'prepend']);
+      expect((await store.get(toDbName(VITELITY)!, VITELITY)).pvt_features).to.deep.include({ outbound_cnam: { display_name: 'NEW NAME' }, inbound_cnam: { inbound_lookup: true } });
+      const revision = (await store.get(toDbName(VITELITY)!, VITELITY))._rev;
+      const [again] = await withProviders.update([VITELITY], { authBy: RESELLER }, { mergePublic: { cnam: { display_name: 'NEW NAME', inbound_lookup: true } } });
+      expect(again.ok).to.equal(true);
+      expect((await store.get(toDbName(VITELITY)!, VITELITY))._rev).to.equal(revision);
+      const notices = (await store.changes(NOTIFICATIONS_DB, { include_docs: true })).results.filter((row) => !row.id.startsWith('_design/'));
+      expect(notices.map((row) => row.doc?.kind)).to.deep.equal(['cnam_request']);
+    });
+
+    it('a feature the number may not have fails it with 403 and nothing is written', async () => {
+      const before = await store.get(toDbName(IN_SERVICE)!, IN_SERVICE);
+      const [outcome] = await withProviders.update([IN_SERVICE], { authBy: RESELLER }, { mergePublic: { e911: { street_address: '1 Main St' } } });
+      expect(!outcome.ok && outcome.error).to.deep.include({ code: 403, error: 'forbidden' });
+      expect((await store.get(toDbName(IN_SERVICE)!, IN_SERVICE))._rev).to.equal(before._rev);
+      expect(calls).to.deep.equal([]);
+    });
+
+    it('answers with the features the number may have, for this requester (_read_only.features.available, knm_rename_carrier_tests)', async () => {
+      const available = (outcome: NumberOutcome): unknown => ((okOf(outcome)._read_only as Record<string, unknown>).features as Record<string, unknown>).available;
+      const [bySystem] = await withProviders.get([IN_SERVICE], { authBy: 'system' });
+      const [byMaster] = await withProviders.get([IN_SERVICE], { authBy: MASTER });
+      const [byReseller] = await withProviders.get([IN_SERVICE], { authBy: RESELLER });
+      // A knm_local number: no external feature, no failover outside trunkstore; carrier_name for admins only.
+      expect(available(bySystem)).to.deep.equal(['carrier_name', 'force_outbound', 'prepend', 'ringback']);
+      expect(available(byMaster)).to.deep.equal(['carrier_name', 'force_outbound', 'prepend', 'ringback']);
+      expect(available(byReseller)).to.deep.equal(['force_outbound', 'prepend', 'ringback']);
+    });
+
+    it("an admin's hard delete runs the providers' delete; a release runs none (Kazoo wipes the features first)", async () => {
+      const [released] = await withProviders.release(['+12156774700'], { authBy: 'system' });
+      expect(released.ok).to.equal(true);
+      expect(calls).to.deep.equal([]);
+      const [deleted] = await withProviders.delete([VITELITY], { authBy: MASTER });
+      expect(deleted.ok).to.equal(true);
+      expect(calls).to.deep.equal(['delete knm_cnam_notifier', 'delete knm_prepend']);
+    });
   });
 
   it('loses no update when two callers edit one number at once', async () => {

@@ -8,7 +8,8 @@ import type { Carrier } from '../../src/carriers/carrier';
 import { KnmError } from '../../src/errors';
 import type { NumberRecord } from '../../src/documents/types';
 import { startPipeline, type Pipeline, type PipelineOptions } from '../../src/pipeline/pipeline';
-import type { FeatureChange, FeatureProvider } from '../../src/providers/provider';
+import type { FeatureProvider } from '../../src/providers/provider';
+import { providerFor } from '../../src/providers/registry';
 import { bootstrap } from '../../src/store/bootstrap';
 import { connectStore, type Store } from '../../src/store/client';
 import { loadDesignDocs, type DesignDocLibrary } from '../../src/store/design-docs';
@@ -59,16 +60,35 @@ export function countingCarrier(module = 'knm_bandwidth2'): CountingCarrier {
 }
 
 export interface CountingProvider extends FeatureProvider {
-  readonly changes: FeatureChange[];
+  /** The numbers its save was given, in order. */
+  readonly saves: NumberRecord[];
+  /** The numbers its delete was given, in order. */
+  readonly deletes: NumberRecord[];
 }
 
-export function countingProvider(module: string): CountingProvider {
-  const changes: FeatureChange[] = [];
+/**
+ * A provider that counts its calls and keeps `pvt_features.<feature>` equal to the public request, the
+ * bookkeeping every provider does (as knm_telnyx_e911 does in dry run).
+ */
+export function countingProvider(module: string, feature: string): CountingProvider {
+  const saves: NumberRecord[] = [];
+  const deletes: NumberRecord[] = [];
+  const without = (record: NumberRecord): NumberRecord => {
+    const { [feature]: _gone, ...features } = record.features;
+    return { ...record, features };
+  };
   return {
     module,
-    changes,
-    async onFeatureChange(change) {
-      changes.push(change);
+    saves,
+    deletes,
+    async save(record) {
+      saves.push(record);
+      const wanted = record.publicFields[feature];
+      return wanted === undefined ? without(record) : { ...record, features: { ...record.features, [feature]: wanted } };
+    },
+    async delete(record) {
+      deletes.push(record);
+      return without(record);
     },
   };
 }
@@ -103,8 +123,12 @@ export async function startHarness(serverOptions: EmbeddedServerOptions = { inMe
         designDocs: library,
         clock: () => harness.now,
         carriers: (module) => (module === harness.carrier.module ? harness.carrier : undefined),
-        providers: (module) => harness.providers.get(module),
+        // A test's own providers first, then knm's (knm_cnam_notifier, knm_port_notifier, …).
+        providers: (module) => harness.providers.get(module) ?? providerFor(module),
         dbUpdatesLongpollMs: 500,
+        // No webhook from the machine's environment; tests that want one set it here.
+        env: {},
+        notifications: { attempts: 3, retryBaseMs: 20 },
         carrierRetryBaseMs: 5,
         maxBackoffMs: 200,
         ...options,
@@ -125,6 +149,19 @@ export function fixtureDoc(number: string): Record<string, unknown> {
   const file = path.join(FIXTURES_DIR, 'dbs', encodeURIComponent(`numbers/${number.slice(0, 5)}`), `${encodeURIComponent(number)}.json`);
   const { _rev: _kazooRev, ...doc } = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   return doc;
+}
+
+/** A number held by an account on a carrier with an API (Kazoo's bandwidth2 fixture), so that it may have every feature. */
+export function heldNumber(number: string, state: string, extra: Record<string, unknown> = {}): () => Record<string, unknown> {
+  return () => ({
+    ...fixtureDoc('+14122065197'),
+    _id: number,
+    pvt_db_name: encodeURIComponent(numberDb(number)),
+    pvt_state: state,
+    pvt_assigned_to: RESELLER,
+    pvt_carrier_data: {},
+    ...extra,
+  });
 }
 
 export function numberDb(number: string): string {

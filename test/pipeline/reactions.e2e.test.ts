@@ -7,6 +7,7 @@ import {
   docUrl,
   eventually,
   fixtureDoc,
+  heldNumber,
   http,
   kazooWrite,
   numberDb,
@@ -243,33 +244,39 @@ describe('pipeline reactions, end to end against the embedded server', function 
   });
 
   describe('features', function () {
-    it('tells the configured provider when a number gains, changes and loses a feature', async function () {
-      const e911 = countingProvider('knm_dash_e911');
+    it('runs the configured provider once per change of a feature, writes its result back, and nothing for other edits', async function () {
+      const e911 = countingProvider('knm_dash_e911', 'e911');
       harness.providers.set(e911.module, e911);
       await harness.start();
       const NUMBER = '+14158867901';
-      const doc = (address?: string) => (): Record<string, unknown> => ({
-        ...fixtureDoc(DISCOVERY),
-        _id: NUMBER,
-        pvt_db_name: 'numbers%2F%2B1415',
-        pvt_state: 'in_service',
-        pvt_carrier_data: {},
-        ...(address !== undefined ? { e911: { street_address: address } } : {}),
-      });
+      const doc = (address?: string): (() => Record<string, unknown>) => heldNumber(NUMBER, 'in_service', address !== undefined ? { e911: { street_address: address } } : {});
+      const provisioned = async (): Promise<unknown> => ((await readDoc(harness.store, NUMBER))?.pvt_features as Record<string, unknown> | undefined)?.e911;
       await written(NUMBER, doc('1 Main St'));
-      await eventually('the first notice', () => (e911.changes.length >= 1 ? true : undefined));
-      await written(NUMBER, (current) => ({ ...doc('2 Main St')(), _rev: current._rev }));
-      await eventually('the second notice', () => (e911.changes.length >= 2 ? true : undefined));
-      await written(NUMBER, (current) => ({ ...doc()(), _rev: current._rev }));
-      await eventually('the third notice', () => (e911.changes.length >= 3 ? true : undefined));
-      // An edit that leaves the feature as it is tells nobody.
+      await eventually('the first save written back', async () => ((await provisioned()) !== undefined ? true : undefined));
+      await written(NUMBER, (current) => ({ ...doc('2 Main St')(), _rev: current._rev, pvt_features: current.pvt_features }));
+      await eventually('the second save written back', async () => ((await provisioned()) as { street_address?: string } | undefined)?.street_address === '2 Main St' || undefined);
+      await written(NUMBER, (current) => ({ ...doc()(), _rev: current._rev, pvt_features: current.pvt_features }));
+      await eventually('the feature removed', async () => ((await provisioned()) === undefined ? true : undefined));
+      // An edit that leaves the features as they are runs nobody.
       await written(NUMBER, (current) => ({ ...current, pvt_used_by: 'callflow' }));
 
-      expect(e911.changes.map((change) => [change.feature, change.before?.requested, change.after?.requested])).to.deep.equal([
-        ['e911', undefined, { street_address: '1 Main St' }],
-        ['e911', { street_address: '1 Main St' }, { street_address: '2 Main St' }],
-        ['e911', { street_address: '2 Main St' }, undefined],
-      ]);
+      expect(e911.saves.map((record) => record.publicFields.e911)).to.deep.equal([{ street_address: '1 Main St' }, { street_address: '2 Main St' }, undefined]);
+      expect(e911.deletes).to.deep.equal([]);
+    });
+
+    it('writes nothing for a document whose providers already ran (Kazoo saved it), and runs their delete when it is deleted', async function () {
+      const e911 = countingProvider('knm_dash_e911', 'e911');
+      harness.providers.set(e911.module, e911);
+      await harness.start();
+      const NUMBER = '+14158867903';
+      const address = { street_address: '3 Main St' };
+      const rev = await written(NUMBER, heldNumber(NUMBER, 'in_service', { e911: address, pvt_features: { e911: address } }));
+      expect(e911.saves).to.have.length(1);
+      expect((await readDoc(harness.store, NUMBER))?._rev).to.equal(rev);
+
+      expect((await http(harness.server.url, 'DELETE', `${docUrl(numberDb(NUMBER), NUMBER)}?rev=${rev}`)).status).to.equal(200);
+      await eventually('the providers\' delete', () => (e911.deletes.length > 0 ? true : undefined));
+      expect(e911.deletes.map((record) => record.features.e911)).to.deep.equal([address]);
     });
   });
 

@@ -5,11 +5,14 @@ import {
   ACQUIRE_FAILURE_MARKER,
   ACQUIRED_MARKER,
   acquiredNumber,
+  featuresDigest,
   featureViews,
+  PROVIDER_FAILURE_MARKER,
   purgeDecision,
   reconcile,
   reconcileDeleted,
   refusedAcquisition,
+  refusedProviders,
   rememberNumber,
   type SeenNumber,
 } from '../../src/pipeline/reconcile';
@@ -21,7 +24,7 @@ function number(change: Record<string, unknown> = {}, rev = '2-b'): NumberRecord
   return readNumberDocument({ ...fixtureDoc('+14122065197'), _rev: rev, ...change }, readContext()).record;
 }
 
-const IN_DISCOVERY: SeenNumber = { state: 'discovery', rev: '1-a', features: {} };
+const IN_DISCOVERY: SeenNumber = { state: 'discovery', rev: '1-a' };
 
 describe('pipeline reconcile (pure)', function () {
   describe('acquisition', function () {
@@ -31,7 +34,7 @@ describe('pipeline reconcile (pure)', function () {
       ['still in discovery', {}, IN_DISCOVERY, false],
       ['discovery → available (not a purchase)', { pvt_state: 'available' }, IN_DISCOVERY, false],
       ['in_service never seen in discovery', { pvt_state: 'in_service' }, undefined, false],
-      ['in_service, seen in_service before', { pvt_state: 'in_service' }, { state: 'in_service', rev: '1-a', features: {} }, false],
+      ['in_service, seen in_service before', { pvt_state: 'in_service' }, { state: 'in_service', rev: '1-a' }, false],
       ['the same exit already bought (marker names the discovery revision)', { pvt_state: 'in_service', pvt_carrier_data: { [ACQUIRED_MARKER]: { from_rev: '1-a' } } }, IN_DISCOVERY, false],
       ['an earlier exit bought, this one not (back to discovery since)', { pvt_state: 'in_service', pvt_carrier_data: { [ACQUIRED_MARKER]: { from_rev: '0-old' } } }, IN_DISCOVERY, true],
     ];
@@ -52,7 +55,7 @@ describe('pipeline reconcile (pure)', function () {
       expect(bought.carrierData[ACQUIRED_MARKER]).to.deep.equal({ from_rev: '3-c', at: 200 });
       expect(bought.carrierData.order_id).to.equal('o-1');
       // Replayed with what the pipeline last saw (discovery at 3-c), the bought document asks for nothing more.
-      expect(reconcile(bought, { state: 'discovery', rev: '3-c', features: {} }).some((action) => action.kind === 'acquire')).to.equal(false);
+      expect(reconcile(bought, { state: 'discovery', rev: '3-c' }).some((action) => action.kind === 'acquire')).to.equal(false);
     });
   });
 
@@ -72,20 +75,37 @@ describe('pipeline reconcile (pure)', function () {
     }
   });
 
-  describe('feature notices and what is remembered', function () {
-    it('tells gained, changed and lost features, and nothing when they are as last seen', function () {
+  describe('providers and what is remembered', function () {
+    const runsProviders = (record: NumberRecord, seen: SeenNumber | undefined): boolean => reconcile(record, seen).some((action) => action.kind === 'providers');
+
+    it('runs the providers on features not seen before, changed since, or only active; not when they are as last seen', function () {
       const withE911 = number({ pvt_state: 'in_service', e911: { street_address: 'a' }, pvt_features: { e911: { street_address: 'a' } } });
       const seenNow = rememberNumber(withE911, '2-b');
-      expect(seenNow?.features).to.deep.equal({ e911: { requested: { street_address: 'a' }, active: { street_address: 'a' } } });
-      expect(reconcile(withE911, undefined).filter((action) => action.kind === 'notify')).to.deep.equal([
-        { kind: 'notify', feature: 'e911', before: undefined, after: { requested: { street_address: 'a' }, active: { street_address: 'a' } } },
-      ]);
-      expect(reconcile(withE911, seenNow).filter((action) => action.kind === 'notify')).to.deep.equal([]);
-      const moved = number({ pvt_state: 'in_service', e911: { street_address: 'b' }, pvt_features: { e911: { street_address: 'a' } } });
-      expect(reconcile(moved, seenNow).filter((action) => action.kind === 'notify').map((action) => action.kind === 'notify' && action.after)).to.deep.equal([
-        { requested: { street_address: 'b' }, active: { street_address: 'a' } },
-      ]);
-      expect(reconcileDeleted(seenNow)).to.deep.equal([{ kind: 'notify', feature: 'e911', before: seenNow?.features.e911, after: undefined }]);
+      expect(seenNow?.features).to.be.a('string').and.equal(featuresDigest(withE911));
+      expect(runsProviders(withE911, undefined)).to.equal(true);
+      expect(runsProviders(withE911, seenNow)).to.equal(false);
+      // Another edit of the document that leaves the features alone (a revision, used_by) runs nothing.
+      expect(runsProviders({ ...withE911, usedBy: 'callflow', rev: '3-c' }, seenNow)).to.equal(false);
+      expect(runsProviders(number({ pvt_state: 'in_service', e911: { street_address: 'b' }, pvt_features: { e911: { street_address: 'a' } } }), seenNow)).to.equal(true);
+      expect(runsProviders(number({ pvt_state: 'in_service', pvt_features: { e911: { street_address: 'a' } } }), seenNow)).to.equal(true);
+      expect(runsProviders(number({ pvt_state: 'in_service' }), seenNow)).to.equal(false);
+      // Discovery numbers are not saved through knm_ops: no provider.
+      expect(runsProviders(number({ cnam: { display_name: 'x' } }), undefined)).to.equal(false);
+    });
+
+    it('a refusal recorded for these very features is not tried again; a change of them is', function () {
+      const asked = number({ pvt_state: 'in_service', cnam: { display_name: 'x' } });
+      const refused = refusedProviders(asked, { error: { code: 403, error: 'forbidden', message: 'no' } }, 63_000_000_000);
+      expect(refused.carrierData[PROVIDER_FAILURE_MARKER]).to.deep.include({ rev: '2-b', at: 63_000_000_000, features: featuresDigest(asked) });
+      expect(runsProviders(refused, undefined)).to.equal(false);
+      expect(runsProviders({ ...refused, publicFields: { cnam: { display_name: 'y' } } }, undefined)).to.equal(true);
+    });
+
+    it('a deleted number last seen with features gets its providers\' delete on that revision', function () {
+      const seen = rememberNumber(number({ pvt_state: 'in_service', prepend: { enabled: true } }), '4-d');
+      expect(reconcileDeleted(seen)).to.deep.equal([{ kind: 'providers_delete', rev: '4-d' }]);
+      expect(reconcileDeleted({ state: 'in_service', rev: '4-d' })).to.deep.equal([]);
+      expect(reconcileDeleted(undefined)).to.deep.equal([]);
     });
 
     it('the local marker feature is nobody\'s business', function () {
@@ -93,9 +113,9 @@ describe('pipeline reconcile (pure)', function () {
     });
 
     it('remembers only numbers in discovery or with features', function () {
-      expect(rememberNumber(number(), '2-b')).to.deep.equal({ state: 'discovery', rev: '2-b', features: {} });
+      expect(rememberNumber(number(), '2-b')).to.deep.equal({ state: 'discovery', rev: '2-b' });
       expect(rememberNumber(number({ pvt_state: 'in_service' }), '2-b')).to.equal(undefined);
-      expect(rememberNumber(number({ pvt_state: 'in_service', prepend: { enabled: true } }), '2-b')?.features).to.have.keys('prepend');
+      expect(rememberNumber(number({ pvt_state: 'in_service', prepend: { enabled: true } }), '2-b')?.features).to.be.a('string');
     });
 
     it('keeps the account copy in step only for numbers that have or had a holder', function () {

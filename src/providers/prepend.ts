@@ -1,0 +1,23 @@
+/**
+ * knm_prepend (providers.md §7.1): in service, an enabled public `prepend` becomes `pvt_features.prepend`
+ * (the hunt returns its `name`); anything else, or any other state, removes it.
+ */
+import { isJsonObject } from '../documents/json';
+import type { NumberRecord } from '../documents/types';
+import { activateFeature, deactivateFeatures, inStates, isTrue, requested } from './feature-record';
+import type { FeatureProvider } from './provider';
+
+const FEATURE = 'prepend';
+
+function save(record: NumberRecord): NumberRecord {
+  if (!inStates(record, ['in_service'])) return deactivateFeatures(record, FEATURE);
+  const wanted = requested(record, FEATURE);
+  if (wanted === undefined) return deactivateFeatures(record, FEATURE);
+  return isJsonObject(wanted) && isTrue(wanted.enabled) ? activateFeature(record, FEATURE, wanted) : deactivateFeatures(record, FEATURE);
+}
+
+export const knmPrepend: FeatureProvider = {
+  module: 'knm_prepend',
+  save: async (record) => save(record),
+  delete: async (record) => deactivateFeatures(record, FEATURE),
+};
