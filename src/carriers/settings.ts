@@ -58,8 +58,13 @@ export class CarrierSettings {
 export async function loadCarrierSettings(context: CarrierContext, name: string, env: Env): Promise<CarrierSettings> {
   const bare = name.replace(/^knm_/, '');
   const doc = await context.store.getOrNull('system_config', `number_manager.${bare}`);
-  const values: JsonObject = { ...readCarrierConfig(doc ?? undefined, bare) };
-  const prefix = `KNM_${bare.toUpperCase()}_`;
+  return carrierSettingsFrom(readCarrierConfig(doc ?? undefined, bare), bare, env);
+}
+
+/** Settings already read from `system_config/number_manager.<name>`, under the `KNM_<NAME>_<KEY>` variables of `env`. */
+export function carrierSettingsFrom(stored: JsonObject, name: string, env: Env): CarrierSettings {
+  const values: JsonObject = { ...stored };
+  const prefix = `KNM_${name.replace(/^knm_/, '').toUpperCase()}_`;
   for (const [variable, value] of Object.entries(env)) {
     if (variable.startsWith(prefix) && value !== undefined && value !== '') values[variable.slice(prefix.length).toLowerCase()] = value;
   }
