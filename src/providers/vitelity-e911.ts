@@ -1,0 +1,127 @@
+/**
+ * knm_vitelity_e911 (providers.md §7.7, carrier-protocols.md §4.4; 4.3 src/providers/knm_vitelity_e911.erl): a
+ * changed public `e911` address is sent with `cmd=e911send` (unit type and number split from `extended_address`,
+ * the state as its two-letter code), an emptied one removed with `cmd=e911delete`. Settings and credentials are
+ * the carrier's (`number_manager.vitelity` `api_uri`, `login`, `pass`, or KNM_VITELITY_*).
+ */
+import { CarrierUnreachable, redact, unspecified } from '../carriers/http';
+import type { CarrierSettings } from '../carriers/settings';
+import { shortStateName, toNpan } from '../carriers/us';
+import { VITELITY_SECRET_KEYS, vitelityCall, VitelityQuery, vitelityXmlToJson } from '../carriers/vitelity-api';
+import { child, text } from '../carriers/xml';
+import type { JsonObject, JsonValue } from '../documents/json';
+import { jsonEqual } from '../documents/kz-json';
+import type { NumberRecord } from '../documents/types';
+import { KnmError } from '../errors';
+import { addressField, e911CallerName } from './e911';
+import { activateFeature, deactivateFeatures, HttpProviderOptions, isProvisionedState, providerSettings, requestedObject } from './features';
+import type { FeatureProvider, ProviderContext } from './provider';
+
+const MODULE = 'knm_vitelity_e911';
+const SETTINGS = 'vitelity';
+const FEATURE = 'e911';
+const HINT = 'check the e911 address and the Vitelity account (system_config/number_manager.vitelity login and pass), then save the number again';
+
+export function createVitelityE911Provider(options: HttpProviderOptions = {}): FeatureProvider {
+  /** e911send: what Vitelity answered (its `<info>` as an object, else its `<response>` text), or Kazoo's unspecified error. */
+  async function send(settings: CarrierSettings, record: NumberRecord, address: JsonObject, context: ProviderContext): Promise<JsonObject | string | undefined> {
+    const unit = unitOf(address, record);
+    const customerName = addressField(address, 'customer_name');
+    const query: VitelityQuery = [
+      ['did', toNpan(record.number)],
+      ['name', customerName ?? (await e911CallerName(record, address, context))],
+      ['address', addressField(address, 'street_address')],
+      ['unittype', unit.type],
+      ['unitnumber', unit.number],
+      ['city', addressField(address, 'locality')],
+      // get_short_state/1 knows full names only: a two-letter `region` maps to nothing and `state` is left out (as read).
+      ['state', shortStateName(addressField(address, 'region'))],
+      ['zip', addressField(address, 'postal_code')],
+      ['xml', 'yes'],
+      ['cmd', 'e911send'],
+    ];
+    let content: Awaited<ReturnType<typeof vitelityCall>>;
+    try {
+      content = await vitelityCall(settings, query, options);
+    } catch (error) {
+      if (error instanceof CarrierUnreachable) throw fault(settings, record, `no answer (${error.reason})`);
+      throw error;
+    }
+    if (content === 'xml_decode_failed') throw fault(settings, record, 'invalid_resp_from_server');
+    const status = text(content, 'status');
+    if (status === 'fail') throw fault(settings, record, text(content, 'error') ?? 'fail');
+    // Kazoo crashes on any other status (case_clause); knm reports it.
+    if (status !== 'ok') throw fault(settings, record, `unexpected answer status ${JSON.stringify(status ?? null)}`);
+    const info = child(content, 'info');
+    if (info !== undefined && typeof info !== 'string') return vitelityXmlToJson(info);
+    return text(content, 'response');
+  }
+
+  /** e911delete; Kazoo ignores the outcome. */
+  async function remove(settings: CarrierSettings, record: NumberRecord): Promise<void> {
+    try {
+      await vitelityCall(settings, [['did', toNpan(record.number)], ['xml', 'yes'], ['cmd', 'e911delete']], options);
+    } catch (error) {
+      if (!(error instanceof CarrierUnreachable)) throw error;
+    }
+  }
+
+  const provider: FeatureProvider = {
+    module: MODULE,
+
+    async save(record, context) {
+      if (!isProvisionedState(record.state)) return provider.delete(record, context);
+      const address = requestedObject(record, FEATURE);
+      if (context.dryRun) {
+        if (address === undefined) return deactivateFeatures(record, FEATURE);
+        return jsonEqual(record.features[FEATURE], address) ? record : activateFeature(record, FEATURE, address);
+      }
+      if (address === undefined) return provider.delete(record, context);
+      // As read: the stored value is Vitelity's answer, not the address, so this rarely matches and every save of
+      // an address re-sends e911send (knm_vitelity_e911.erl change detection, kept).
+      if (jsonEqual(record.features[FEATURE], address)) return record;
+      const answer = await send(providerSettings(context, SETTINGS), record, address, context);
+      return activateFeature(record, FEATURE, storedValue(address, answer));
+    },
+
+    // Not gated by dry run (knm_vitelity_e911:delete/1). Kazoo sends e911delete on every save without an address;
+    // knm only when an address was registered.
+    async delete(record, context) {
+      if (!(FEATURE in record.features)) return record;
+      await remove(providerSettings(context, SETTINGS), record);
+      return deactivateFeatures(record, FEATURE);
+    },
+  };
+  return provider;
+}
+
+export const vitelityE911Provider: FeatureProvider = createVitelityE911Provider();
+
+/**
+ * get_unit/1: the first two space-separated words of `extended_address`. Kazoo crashes (binary:split of
+ * undefined) when the address has none; knm refuses the address with a 400 naming the field.
+ */
+function unitOf(address: JsonObject, record: NumberRecord): { type: string; number: string | undefined } {
+  const extended = address.extended_address;
+  if (typeof extended !== 'string') {
+    throw new KnmError('invalid', 400, 'invalid', {
+      cause: 'e911.extended_address is required by Vitelity (unit type and number, e.g. "Suite 200")',
+      hint: `add e911.extended_address to ${record.number} and save it again`,
+    });
+  }
+  const [type, number] = extended.split(' ', 2);
+  return { type, number };
+}
+
+/**
+ * 4.3 stores the address merged with Vitelity's `<info>` object (and crashes on a `<response>` text, which master
+ * stores as it is); knm stores the text as master does, and the address when Vitelity sent neither.
+ */
+function storedValue(address: JsonObject, answer: JsonObject | string | undefined): JsonValue {
+  if (typeof answer === 'string') return answer;
+  return answer === undefined ? address : { ...address, ...answer };
+}
+
+function fault(settings: CarrierSettings, record: NumberRecord, reason: string): KnmError {
+  return unspecified(redact(reason, settings.secrets(VITELITY_SECRET_KEYS)), record.number, HINT);
+}
