@@ -4,10 +4,9 @@
  * the state as its two-letter code), an emptied one removed with `cmd=e911delete`. Settings and credentials are
  * the carrier's (`number_manager.vitelity` `api_uri`, `login`, `pass`, or KNM_VITELITY_*).
  */
-import { CarrierUnreachable, redact, unspecified } from '../carriers/http';
 import type { CarrierSettings } from '../carriers/settings';
 import { shortStateName, toNpan } from '../carriers/us';
-import { VITELITY_SECRET_KEYS, vitelityCall, VitelityQuery, vitelityXmlToJson } from '../carriers/vitelity-api';
+import { VitelityQuery, vitelityXmlToJson } from '../carriers/vitelity-api';
 import { child, text } from '../carriers/xml';
 import type { JsonObject, JsonValue } from '../documents/json';
 import { jsonEqual } from '../documents/kz-json';
@@ -16,10 +15,13 @@ import { KnmError } from '../errors';
 import { addressField, e911CallerName } from './e911';
 import { activateFeature, deactivateFeatures, HttpProviderOptions, isProvisionedState, providerSettings, requestedObject } from './features';
 import type { FeatureProvider, ProviderContext } from './provider';
+import { vitelityCommand, vitelityFault } from './vitelity';
 
 const MODULE = 'knm_vitelity_e911';
 const SETTINGS = 'vitelity';
 const FEATURE = 'e911';
+/** process_xml_resp/1's reason for a body it cannot parse. */
+const UNREADABLE = 'invalid_resp_from_server';
 const HINT = 'check the e911 address and the Vitelity account (system_config/number_manager.vitelity login and pass), then save the number again';
 
 export function createVitelityE911Provider(options: HttpProviderOptions = {}): FeatureProvider {
@@ -40,30 +42,16 @@ export function createVitelityE911Provider(options: HttpProviderOptions = {}): F
       ['xml', 'yes'],
       ['cmd', 'e911send'],
     ];
-    let content: Awaited<ReturnType<typeof vitelityCall>>;
-    try {
-      content = await vitelityCall(settings, query, options);
-    } catch (error) {
-      if (error instanceof CarrierUnreachable) throw fault(settings, record, `no answer (${error.reason})`);
-      throw error;
-    }
-    if (content === 'xml_decode_failed') throw fault(settings, record, 'invalid_resp_from_server');
-    const status = text(content, 'status');
-    if (status === 'fail') throw fault(settings, record, text(content, 'error') ?? 'fail');
-    // Kazoo crashes on any other status (case_clause); knm reports it.
-    if (status !== 'ok') throw fault(settings, record, `unexpected answer status ${JSON.stringify(status ?? null)}`);
-    const info = child(content, 'info');
+    const answer = await vitelityCommand(settings, query, options, UNREADABLE);
+    if (!answer.ok) throw vitelityFault(settings, record.number, answer.reason, HINT);
+    const info = child(answer.content, 'info');
     if (info !== undefined && typeof info !== 'string') return vitelityXmlToJson(info);
-    return text(content, 'response');
+    return text(answer.content, 'response');
   }
 
   /** e911delete; Kazoo ignores the outcome. */
   async function remove(settings: CarrierSettings, record: NumberRecord): Promise<void> {
-    try {
-      await vitelityCall(settings, [['did', toNpan(record.number)], ['xml', 'yes'], ['cmd', 'e911delete']], options);
-    } catch (error) {
-      if (!(error instanceof CarrierUnreachable)) throw error;
-    }
+    await vitelityCommand(settings, [['did', toNpan(record.number)], ['xml', 'yes'], ['cmd', 'e911delete']], options, UNREADABLE);
   }
 
   const provider: FeatureProvider = {
@@ -120,8 +108,4 @@ function unitOf(address: JsonObject, record: NumberRecord): { type: string; numb
 function storedValue(address: JsonObject, answer: JsonObject | string | undefined): JsonValue {
   if (typeof answer === 'string') return answer;
   return answer === undefined ? address : { ...address, ...answer };
-}
-
-function fault(settings: CarrierSettings, record: NumberRecord, reason: string): KnmError {
-  return unspecified(redact(reason, settings.secrets(VITELITY_SECRET_KEYS)), record.number, HINT);
 }
