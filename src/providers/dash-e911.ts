@@ -11,16 +11,14 @@ import type { CarrierSettings } from '../carriers/settings';
 import { toNpan } from '../carriers/us';
 import { descendants, escapeXml, parseXml, text, XmlElement } from '../carriers/xml';
 import type { JsonObject } from '../documents/json';
-import { jsonEqual } from '../documents/kz-json';
 import type { NumberRecord } from '../documents/types';
 import { KnmError } from '../errors';
-import { addressField, e911CallerName } from './e911';
-import { activateFeature, deactivateFeatures, HttpProviderOptions, isProvisionedState, providerSettings, requestedObject } from './features';
+import { addressField, E911_FEATURE, e911CallerName, e911Change } from './e911';
+import { activateFeature, deactivateFeatures, HttpProviderOptions, providerSettings } from './features';
 import type { FeatureProvider, ProviderContext } from './provider';
 
 const MODULE = 'knm_dash_e911';
 const SETTINGS = 'dash_e911';
-const FEATURE = 'e911';
 export const DASH_E911_URL = 'https://service.dashcs.com/dash-api/xml/emergencyprovisioning/v1';
 const SECRET_KEYS = ['auth_username', 'auth_password'];
 const HINT = 'check the e911 address and the DASH account (system_config/number_manager.dash_e911), then save the number again';
@@ -69,27 +67,23 @@ export function createDashE911Provider(options: HttpProviderOptions = {}): Featu
     module: MODULE,
 
     async save(record, context) {
-      if (!isProvisionedState(record.state)) return provider.delete(record, context);
+      const change = e911Change(record);
+      // Kazoo sends removeURI on every save of a number without an address; knm only when one was registered (delete).
+      if (change.kind === 'left_provisioned_states' || change.kind === 'emptied') return provider.delete(record, context);
+      if (change.kind === 'unchanged') return record;
+      const { address } = change;
       const settings = providerSettings(context, SETTINGS);
-      const address = requestedObject(record, FEATURE);
-      if (address === undefined) {
-        // Kazoo sends removeURI on every save of a number without an address; knm only when one was registered.
-        if (!(FEATURE in record.features)) return record;
-        await removeUri(settings, record);
-        return deactivateFeatures(record, FEATURE);
-      }
-      if (jsonEqual(record.features[FEATURE], address)) return record;
       await validate(settings, record, address);
       const registered = context.dryRun ? address : await register(settings, record, address, context);
       // 4.3 merges DASH's location over the user's object (keeping keys DASH does not know); master keeps DASH's only.
       const stored: JsonObject = { ...address, ...registered };
-      return activateFeature({ ...record, publicFields: { ...record.publicFields, [FEATURE]: stored } }, FEATURE, stored);
+      return activateFeature({ ...record, publicFields: { ...record.publicFields, [E911_FEATURE]: stored } }, E911_FEATURE, stored);
     },
 
     async delete(record, context) {
-      if (!(FEATURE in record.features)) return record;
+      if (!(E911_FEATURE in record.features)) return record;
       await removeUri(providerSettings(context, SETTINGS), record);
-      return deactivateFeatures(record, FEATURE);
+      return deactivateFeatures(record, E911_FEATURE);
     },
   };
 

@@ -9,15 +9,13 @@ import { CarrierUnreachable, redact, unspecified } from '../carriers/http';
 import type { CarrierSettings } from '../carriers/settings';
 import { TELNYX_SECRET_KEYS, TelnyxRefusal, telnyxNumberPath, telnyxRequest } from '../carriers/telnyx-api';
 import type { JsonObject } from '../documents/json';
-import { jsonEqual } from '../documents/kz-json';
 import type { NumberRecord } from '../documents/types';
-import { addressField, e911CallerName } from './e911';
-import { activateFeature, deactivateFeatures, HttpProviderOptions, isProvisionedState, isTrue, providerSettings, requestedObject } from './features';
+import { addressField, E911_FEATURE, e911CallerName, e911Change, keepE911Books } from './e911';
+import { activateFeature, deactivateFeatures, HttpProviderOptions, isTrue, providerSettings } from './features';
 import type { FeatureProvider, ProviderContext } from './provider';
 
 const MODULE = 'knm_telnyx_e911';
 const SETTINGS = 'telnyx';
-const FEATURE = 'e911';
 const ADDRESS_ID = 'address_id';
 const HINT = 'check the e911 address and the Telnyx account (system_config/number_manager.telnyx user and token), then save the number again';
 
@@ -93,7 +91,7 @@ export function createTelnyxE911Provider(options: HttpProviderOptions = {}): Fea
     // Kazoo merges the id under the existing one, so it keeps (and keeps deleting) the first address forever; knm
     // records the address the number now points at and deletes the one it replaced.
     if (previous !== undefined && previous !== created) await deleteAddress(settings, previous);
-    return activateFeature({ ...record, carrierData: { ...record.carrierData, [ADDRESS_ID]: created } }, FEATURE, address);
+    return activateFeature({ ...record, carrierData: { ...record.carrierData, [ADDRESS_ID]: created } }, E911_FEATURE, address);
   }
 
   /** Runs a step that calls Telnyx; its failure is Kazoo's unspecified(Reason) without the credentials. */
@@ -110,24 +108,20 @@ export function createTelnyxE911Provider(options: HttpProviderOptions = {}): Fea
     module: MODULE,
 
     async save(record, context) {
-      if (!isProvisionedState(record.state)) return provider.delete(record, context);
+      const change = e911Change(record);
+      if (change.kind === 'left_provisioned_states') return provider.delete(record, context);
       const settings = providerSettings(context, SETTINGS);
-      const address = requestedObject(record, FEATURE);
-      const bookkeepingOnly = context.dryRun || settings.boolean('sandbox_provisioning', false);
-      if (address === undefined) {
-        if (bookkeepingOnly) return deactivateFeatures(record, FEATURE);
-        return attempt(settings, record, async () => deactivateFeatures(await removeAddress(settings, record), FEATURE));
-      }
-      if (jsonEqual(record.features[FEATURE], address)) return record;
-      if (bookkeepingOnly) return activateFeature(record, FEATURE, address);
-      return attempt(settings, record, () => update(settings, record, address, context));
+      if (context.dryRun || settings.boolean('sandbox_provisioning', false)) return keepE911Books(record, change);
+      if (change.kind === 'unchanged') return record;
+      if (change.kind === 'changed') return attempt(settings, record, () => update(settings, record, change.address, context));
+      return attempt(settings, record, async () => deactivateFeatures(await removeAddress(settings, record), E911_FEATURE));
     },
 
     // Not gated by dry run or sandbox_provisioning (knm_telnyx_e911:delete/1).
     async delete(record, context) {
-      if (!(FEATURE in record.features)) return record;
+      if (!(E911_FEATURE in record.features)) return record;
       const settings = providerSettings(context, SETTINGS);
-      return attempt(settings, record, async () => deactivateFeatures(await removeAddress(settings, record), FEATURE));
+      return attempt(settings, record, async () => deactivateFeatures(await removeAddress(settings, record), E911_FEATURE));
     },
   };
   return provider;

@@ -9,17 +9,15 @@ import { shortStateName, toNpan } from '../carriers/us';
 import { VitelityQuery, vitelityXmlToJson } from '../carriers/vitelity-api';
 import { child, text } from '../carriers/xml';
 import type { JsonObject, JsonValue } from '../documents/json';
-import { jsonEqual } from '../documents/kz-json';
 import type { NumberRecord } from '../documents/types';
 import { KnmError } from '../errors';
-import { addressField, e911CallerName } from './e911';
-import { activateFeature, deactivateFeatures, HttpProviderOptions, isProvisionedState, providerSettings, requestedObject } from './features';
+import { addressField, E911_FEATURE, e911CallerName, e911Change, keepE911Books } from './e911';
+import { activateFeature, deactivateFeatures, HttpProviderOptions, providerSettings } from './features';
 import type { FeatureProvider, ProviderContext } from './provider';
 import { vitelityCommand, vitelityFault } from './vitelity';
 
 const MODULE = 'knm_vitelity_e911';
 const SETTINGS = 'vitelity';
-const FEATURE = 'e911';
 /** process_xml_resp/1's reason for a body it cannot parse. */
 const UNREADABLE = 'invalid_resp_from_server';
 const HINT = 'check the e911 address and the Vitelity account (system_config/number_manager.vitelity login and pass), then save the number again';
@@ -58,26 +56,23 @@ export function createVitelityE911Provider(options: HttpProviderOptions = {}): F
     module: MODULE,
 
     async save(record, context) {
-      if (!isProvisionedState(record.state)) return provider.delete(record, context);
-      const address = requestedObject(record, FEATURE);
-      if (context.dryRun) {
-        if (address === undefined) return deactivateFeatures(record, FEATURE);
-        return jsonEqual(record.features[FEATURE], address) ? record : activateFeature(record, FEATURE, address);
-      }
-      if (address === undefined) return provider.delete(record, context);
-      // As read: the stored value is Vitelity's answer, not the address, so this rarely matches and every save of
-      // an address re-sends e911send (knm_vitelity_e911.erl change detection, kept).
-      if (jsonEqual(record.features[FEATURE], address)) return record;
-      const answer = await send(providerSettings(context, SETTINGS), record, address, context);
-      return activateFeature(record, FEATURE, storedValue(address, answer));
+      const change = e911Change(record);
+      if (change.kind === 'left_provisioned_states') return provider.delete(record, context);
+      if (context.dryRun) return keepE911Books(record, change);
+      if (change.kind === 'emptied') return provider.delete(record, context);
+      // As read: the stored value is Vitelity's answer, not the address, so a change is seen on nearly every save,
+      // which re-sends e911send (knm_vitelity_e911.erl change detection, kept).
+      if (change.kind === 'unchanged') return record;
+      const answer = await send(providerSettings(context, SETTINGS), record, change.address, context);
+      return activateFeature(record, E911_FEATURE, storedValue(change.address, answer));
     },
 
     // Not gated by dry run (knm_vitelity_e911:delete/1). Kazoo sends e911delete on every save without an address;
     // knm only when an address was registered.
     async delete(record, context) {
-      if (!(FEATURE in record.features)) return record;
+      if (!(E911_FEATURE in record.features)) return record;
       await remove(providerSettings(context, SETTINGS), record);
-      return deactivateFeatures(record, FEATURE);
+      return deactivateFeatures(record, E911_FEATURE);
     },
   };
   return provider;
