@@ -6,7 +6,7 @@
  * `e911` and as `pvt_features.e911`, so the next save sees no change. Settings: `number_manager.dash_e911`
  * `emergency_provisioning_url`, `auth_username`, `auth_password` (or KNM_DASH_E911_<KEY>).
  */
-import { basicAuth, carrierHttp, CarrierHttpAnswer, CarrierUnreachable, KNM_USER_AGENT, unspecified } from '../carriers/http';
+import { basicAuth, carrierHttp, CarrierHttpAnswer, CarrierUnreachable, KNM_USER_AGENT, redact, unspecified } from '../carriers/http';
 import type { CarrierSettings } from '../carriers/settings';
 import { toNpan } from '../carriers/us';
 import { descendants, escapeXml, parseXml, text, XmlElement } from '../carriers/xml';
@@ -14,7 +14,7 @@ import type { JsonObject } from '../documents/json';
 import type { NumberRecord } from '../documents/types';
 import { KnmError } from '../errors';
 import { addressField, E911_FEATURE, e911CallerName, e911Change } from './e911';
-import { activateFeature, deactivateFeatures, HttpProviderOptions, providerSettings } from './features';
+import { activateFeature, deactivateFeatures, HttpProviderOptions, providerSettings } from './feature-record';
 import type { FeatureProvider, ProviderContext } from './provider';
 
 const MODULE = 'knm_dash_e911';
@@ -90,7 +90,7 @@ export function createDashE911Provider(options: HttpProviderOptions = {}): Featu
   /** validateLocation: DASH knows the address as one location (geocoded or already provisioned), or Kazoo's refusal. */
   async function validate(settings: CarrierSettings, record: NumberRecord, address: JsonObject): Promise<void> {
     const answer = await request(settings, 'validateLocation', locationXml(address));
-    if (!answer.ok) throw unspecified(answer.reason, record.number, HINT);
+    if (!answer.ok) throw fault(settings, record, answer.reason);
     const status = readLocations(answer.xml);
     switch (status.code) {
       case 'PROVISIONED':
@@ -100,13 +100,13 @@ export function createDashE911Provider(options: HttpProviderOptions = {}): Featu
         return;
       case 'INVALID':
         throw new KnmError('invalid', 400, 'invalid', {
-          cause: `${status.description ?? ''} (${JSON.stringify(address)})`,
+          cause: redact(`${status.description ?? ''} (${JSON.stringify(address)})`, settings.secrets(SECRET_KEYS)),
           hint: 'correct the e911 address (DASH could not find it) and save the number again',
         });
       case 'ERROR':
-        throw unspecified(status.description ?? 'ERROR', record.number, HINT);
+        throw fault(settings, record, status.description ?? 'ERROR');
       default:
-        throw unspecified(status.code ?? 'undefined', record.number, HINT);
+        throw fault(settings, record, status.code ?? 'undefined');
     }
   }
 
@@ -115,11 +115,11 @@ export function createDashE911Provider(options: HttpProviderOptions = {}): Featu
     const callerName = await e911CallerName(record, address, context);
     const uri = element('uri', element('uri', telUri(record.number)) + element('callername', callerName));
     const answer = await request(settings, 'addLocation', uri + locationXml(address));
-    if (!answer.ok) throw unspecified(answer.reason, record.number, HINT);
+    if (!answer.ok) throw fault(settings, record, answer.reason);
     const status = readLocations(answer.xml);
     const location = status.locations[0] ?? {};
     if (status.code === 'PROVISIONED') return location;
-    if (status.code !== 'GEOCODED') throw unspecified(status.description ?? status.code ?? 'undefined', record.number, HINT);
+    if (status.code !== 'GEOCODED') throw fault(settings, record, status.description ?? status.code ?? 'undefined');
     const locationId = location.location_id;
     const provisioned = await request(settings, 'provisionLocation', element('locationid', typeof locationId === 'string' ? locationId : ''));
     const code = provisioned.ok ? text(descendants(provisioned.xml, 'LocationStatus')[0], 'code') : undefined;
@@ -133,6 +133,11 @@ export const dashE911Provider: FeatureProvider = createDashE911Provider();
 
 /** emergency_provisioning_request/2: these statuses are refusals; any other status has its body read. */
 const STATUS_REASONS: Readonly<Record<number, string>> = { 401: 'authentication', 403: 'authorization', 404: 'not_found', 500: 'server_error', 503: 'server_error' };
+
+/** knm_errors:unspecified(Reason): DASH's words, without the credentials. */
+function fault(settings: CarrierSettings, record: NumberRecord, reason: string): KnmError {
+  return unspecified(redact(reason, settings.secrets(SECRET_KEYS)), record.number, HINT);
+}
 
 function element(name: string, inner: string): string {
   return `<${name}>${inner}</${name}>`;

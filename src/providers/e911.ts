@@ -2,7 +2,7 @@
 import type { JsonObject } from '../documents/json';
 import { jsonEqual } from '../documents/kz-json';
 import type { NumberRecord } from '../documents/types';
-import { activateFeature, deactivateFeatures, isProvisionedState, requestedObject } from './features';
+import { activateFeature, deactivateFeatures, isProvisionedState, requestedObject } from './feature-record';
 import type { ProviderContext } from './provider';
 
 export const E911_FEATURE = 'e911';

@@ -21,8 +21,8 @@ import {
   provisionedDisplayName,
   requestedDisplayName,
   wantsInboundLookup,
-} from './cnam';
-import { activateFeature, deactivateFeatures, HttpProviderOptions, isProvisionedState, isTrue, providerSettings } from './features';
+} from './cnam-features';
+import { activateFeature, deactivateFeatures, HttpProviderOptions, isProvisionedState, isTrue, providerSettings } from './feature-record';
 import type { FeatureProvider, ProviderContext } from './provider';
 
 const MODULE = 'knm_telnyx_cnam';

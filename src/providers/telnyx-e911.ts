@@ -11,7 +11,7 @@ import { TELNYX_SECRET_KEYS, TelnyxRefusal, telnyxNumberPath, telnyxRequest } fr
 import type { JsonObject } from '../documents/json';
 import type { NumberRecord } from '../documents/types';
 import { addressField, E911_FEATURE, e911CallerName, e911Change, keepE911Books } from './e911';
-import { activateFeature, deactivateFeatures, HttpProviderOptions, isTrue, providerSettings } from './features';
+import { activateFeature, deactivateFeatures, HttpProviderOptions, isTrue, providerSettings } from './feature-record';
 import type { FeatureProvider, ProviderContext } from './provider';
 
 const MODULE = 'knm_telnyx_e911';

@@ -17,8 +17,8 @@ import {
   provisionedDisplayName,
   requestedDisplayName,
   wantsInboundLookup,
-} from './cnam';
-import { activateFeature, deactivateFeatures, HttpProviderOptions, isProvisionedState, providerSettings } from './features';
+} from './cnam-features';
+import { activateFeature, deactivateFeatures, HttpProviderOptions, isProvisionedState, providerSettings } from './feature-record';
 import type { FeatureProvider, ProviderContext } from './provider';
 import { vitelityCommand, vitelityFault } from './vitelity';
 

@@ -12,7 +12,7 @@ import type { JsonObject, JsonValue } from '../documents/json';
 import type { NumberRecord } from '../documents/types';
 import { KnmError } from '../errors';
 import { addressField, E911_FEATURE, e911CallerName, e911Change, keepE911Books } from './e911';
-import { activateFeature, deactivateFeatures, HttpProviderOptions, providerSettings } from './features';
+import { activateFeature, deactivateFeatures, HttpProviderOptions, providerSettings } from './feature-record';
 import type { FeatureProvider, ProviderContext } from './provider';
 import { vitelityCommand, vitelityFault } from './vitelity';
 

@@ -8,7 +8,7 @@ import type { CarrierSettings } from '../carriers/settings';
 import { VITELITY_SECRET_KEYS, vitelityCall, VitelityQuery } from '../carriers/vitelity-api';
 import { text, XmlElement } from '../carriers/xml';
 import type { KnmError } from '../errors';
-import type { HttpProviderOptions } from './features';
+import type { HttpProviderOptions } from './feature-record';
 
 export type VitelityOutcome = { ok: true; content: XmlElement } | { ok: false; reason: string };
 

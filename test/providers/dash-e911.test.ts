@@ -126,6 +126,7 @@ describe('providers: knm_dash_e911 against a mock DASH', function () {
   it('an ERROR status, an HTTP refusal, a malformed body and no answer are 500 unspecified with Kazoo\'s reason, never the password', async () => {
     const cases: [Reply, string][] = [
       [locationAnswer('validateLocation', 'ERROR', [''], 'Internal problem'), 'Internal problem'],
+      [locationAnswer('validateLocation', 'ERROR', [''], `login kazoo:${PASSWORD} refused`), 'login ***:*** refused'],
       [{ status: 401, body: `bad password ${PASSWORD}` }, 'authentication'],
       [{ status: 403 }, 'authorization'],
       [{ status: 404 }, 'not_found'],

@@ -7,7 +7,7 @@ import type { JsonObject, JsonValue } from '../documents/json';
 import { isJsonObject } from '../documents/json';
 import { CARRIER_LOCAL, NumberRecord } from '../documents/types';
 import { compileNumberRules, NumberRules } from '../numbers/rules';
-import { isTrue, requestedValue } from './features';
+import { isTrue, requestedValue } from './feature-record';
 import type { Notice, ProviderContext } from './provider';
 
 export const OUTBOUND_CNAM = 'outbound_cnam';
