@@ -39,8 +39,8 @@ const MINIMAL_CALLER_NAME_LENGTH = 3;
  * with spaces to 3 characters, else "Valued Customer".
  */
 export async function e911CallerName(record: NumberRecord, address: JsonObject, context: ProviderContext): Promise<string> {
-  const own = address.caller_name;
-  if (typeof own === 'string' && own !== '') return own;
+  const own = addressField(address, 'caller_name');
+  if (own !== undefined) return own;
   const accountName = record.assignedTo === undefined ? undefined : await context.accountName(record.assignedTo);
   if (accountName !== undefined && accountName !== '') return accountName.padEnd(MINIMAL_CALLER_NAME_LENGTH, ' ');
   return DEFAULT_CALLER_NAME;
