@@ -6,34 +6,22 @@
  * Search `POST number_searches`, acquire `POST number_orders` (order id merged into the carrier data),
  * disconnect: no call — Telnyx numbers are never released upstream.
  */
-import type { JsonObject, JsonValue } from '../documents/json';
-import { isJsonObject } from '../documents/json';
+import type { JsonObject } from '../documents/json';
 import type { Carrier, FindNumbersResult, FoundNumber, SearchOptions } from './carrier';
 import { found, notAvailable } from './carrier';
-import { byCarrier, carrierHttp, CarrierUnreachable, carrierUnreachable, HttpCarrierOptions, KNM_USER_AGENT, provisioningDisabled } from './http';
+import { byCarrier, CarrierUnreachable, carrierUnreachable, HttpCarrierOptions, provisioningDisabled } from './http';
 import { acquireOnce, forgetOrder } from './orders';
 import { CarrierSettings, Env, loadCarrierSettings } from './settings';
+import { TELNYX_SECRET_KEYS, TelnyxRefusal, telnyxRequest } from './telnyx-api';
 import { isUsTollfreeNpa } from './us';
 
-export const TELNYX_URL = 'https://api.telnyx.com/origination/';
 const MODULE = 'knm_telnyx';
 
 export function createTelnyx(options: HttpCarrierOptions = {}): Carrier {
   const env = (): Env => options.env ?? process.env;
 
-  async function api(settings: CarrierSettings, path: string, body: JsonObject, signal?: AbortSignal): Promise<JsonObject> {
-    const secrets = settings.secrets(['user', 'token']);
-    const text = JSON.stringify(body);
-    const headers: Record<string, string> = {
-      Accept: 'application/json',
-      'x-api-user': settings.string('user', ''),
-      'x-api-token': settings.string('token', ''),
-      'User-Agent': KNM_USER_AGENT,
-    };
-    // Content-Type only with a non-empty body (knm_telnyx_util:req/3).
-    if (text !== '{}') headers['Content-Type'] = 'application/json';
-    const answer = await carrierHttp({ method: 'POST', url: baseUrl(settings) + path, headers, body: text, timeoutMs: options.timeoutMs, signal }, secrets);
-    return readAnswer(answer.status, answer.body, settings);
+  function api(settings: CarrierSettings, path: string, body: JsonObject, signal?: AbortSignal): Promise<JsonObject> {
+    return telnyxRequest(settings, { method: 'POST', path, body, timeoutMs: options.timeoutMs, signal });
   }
 
   return {
@@ -60,7 +48,7 @@ export function createTelnyx(options: HttpCarrierOptions = {}): Carrier {
         if (settings.boolean('sandbox_provisioning', false)) return record;
         throw provisioningDisabled(MODULE, record.number);
       }
-      const secrets = settings.secrets(['user', 'token']);
+      const secrets = settings.secrets(TELNYX_SECRET_KEYS);
       return acquireOnce(MODULE, record, context, {
         order: async () => {
           let answer: JsonObject;
@@ -85,52 +73,10 @@ export function createTelnyx(options: HttpCarrierOptions = {}): Carrier {
   };
 }
 
-function baseUrl(settings: CarrierSettings): string {
-  const url = settings.string('url', TELNYX_URL);
-  return url.endsWith('/') ? url : `${url}/`;
-}
-
-/** Thrown inside this module: Telnyx answered, but not with success; the reason is rep/1's. */
-class TelnyxRefusal extends Error {}
-
 /** Telnyx's refusal as rep/1 names it; any other failure (the store, say) is not an answer of Telnyx's and goes on up. */
 function reasonOf(error: unknown): string {
   if (error instanceof TelnyxRefusal) return error.message;
   throw error;
-}
-
-/** rep/1: only a 200 with a JSON object is an answer; then the filters, then the `limit` cut. */
-function readAnswer(status: number, body: string, settings: CarrierSettings): JsonObject {
-  if (status !== 200 || !body.startsWith('{')) throw new TelnyxRefusal(statusReason(status));
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new TelnyxRefusal('empty_response');
-  }
-  if (!isJsonObject(json)) throw new TelnyxRefusal('empty_response');
-  const limit = typeof json.limit === 'number' && json.limit > 0 ? json.limit : 100;
-  let result = Array.isArray(json.result) ? json.result.filter(isJsonObject) : [];
-  const inexplicit = Array.isArray(json.inexplicit_result) ? json.inexplicit_result.filter(isJsonObject) : [];
-  if (settings.boolean('should_filter_rates', false)) {
-    const upfront = settings.raw('upfront_cost') ?? 1.0;
-    const monthly = settings.raw('monthly_recurring_cost') ?? 1.0;
-    result = result.filter((entry) => sameCost(entry.upfront_cost, upfront) && sameCost(entry.monthly_recurring_cost, monthly));
-  }
-  return { ...json, result: result.slice(0, limit), inexplicit_result: inexplicit.slice(0, limit) };
-}
-
-function sameCost(value: JsonValue | undefined, wanted: JsonValue): boolean {
-  return Number.parseFloat(String(value)) === Number.parseFloat(String(wanted));
-}
-
-function statusReason(status: number): string {
-  if (status === 400) return 'bad_request';
-  if (status === 401) return 'unauthenticated';
-  if (status === 403) return 'unauthorized';
-  if (status === 404) return 'not_found';
-  if (status >= 500) return 'server_error';
-  return 'empty_response';
 }
 
 interface SearchRequest {

@@ -5,39 +5,27 @@
  * status does not matter. Search `listnpa` / `listnpanxx` / `listtollfree`, acquire `getlocaldid` /
  * `gettollfree`, disconnect `removedid`; nothing is recorded on the number.
  */
-import type { JsonObject } from '../documents/json';
 import type { NumberRecord } from '../documents/types';
 import type { Carrier, CarrierContext, FindNumbersResult, FoundNumber } from './carrier';
 import { found, notAvailable } from './carrier';
-import { byCarrier, carrierFaultOf, carrierHttp, carrierUnreachable, CarrierUnreachable, HttpCarrierOptions, unspecified } from './http';
+import { byCarrier, carrierFaultOf, carrierUnreachable, CarrierUnreachable, HttpCarrierOptions, unspecified } from './http';
 import { acquireOnce, releaseOnce } from './orders';
 import { CarrierSettings, Env, loadCarrierSettings } from './settings';
-import { fromNpan, isUsTollfreeNpa, toNpan } from './us';
-import { children, parseXml, text, XmlElement, XmlNode } from './xml';
+import { isUsTollfreeNpa, toNpan } from './us';
+import { VITELITY_SECRET_KEYS, VitelityQuery, vitelityCall, vitelityXmlToJson } from './vitelity-api';
+import { children, text, XmlElement } from './xml';
 
 const MODULE = 'knm_vitelity';
-/** 4.3's default (master switched to https; the schema says http). */
-export const VITELITY_URL = 'http://api.vitelity.net/api.php';
-
-type Query = [string, string | undefined][];
 
 export function createVitelity(options: HttpCarrierOptions = {}): Carrier {
   const env = (): Env => options.env ?? process.env;
 
-  /** One call; the answer's `<content>` element, or a reason it could not be read. */
-  async function call(settings: CarrierSettings, query: Query, signal?: AbortSignal): Promise<XmlElement | string> {
-    const secrets = settings.secrets(['login', 'pass']);
-    const params = new URLSearchParams();
-    for (const [key, value] of [...query, ['login', settings.string('login')], ['pass', settings.string('pass')]] as Query) {
-      if (value !== undefined) params.append(key, value);
-    }
-    const answer = await carrierHttp({ method: 'POST', url: `${settings.string('api_uri', VITELITY_URL)}?${params.toString()}`, timeoutMs: options.timeoutMs, signal }, secrets);
-    const content = parseXml(answer.body)?.content;
-    return content === undefined || typeof content === 'string' || Array.isArray(content) ? 'xml_decode_failed' : content;
+  function call(settings: CarrierSettings, query: VitelityQuery, signal?: AbortSignal): Promise<XmlElement | string> {
+    return vitelityCall(settings, query, { timeoutMs: options.timeoutMs, signal });
   }
 
   /** Purchase and release share one answer rule (process_xml_content_tag/2). */
-  async function command(settings: CarrierSettings, query: Query, number: string): Promise<void> {
+  async function command(settings: CarrierSettings, query: VitelityQuery, number: string): Promise<void> {
     let content: XmlElement | string;
     try {
       content = await call(settings, query);
@@ -48,7 +36,7 @@ export function createVitelity(options: HttpCarrierOptions = {}): Carrier {
     if (typeof content === 'string') throw byCarrier(MODULE, 'failed_decode_resp', number);
     const status = text(content, 'status');
     if (status === 'ok') return;
-    if (status === 'fail') throw byCarrier(MODULE, text(content, 'error') ?? 'fail', number, settings.secrets(['login', 'pass']));
+    if (status === 'fail') throw byCarrier(MODULE, text(content, 'error') ?? 'fail', number, settings.secrets(VITELITY_SECRET_KEYS));
     // Kazoo crashes on a missing or unknown status (case_clause); knm reports it.
     throw byCarrier(MODULE, `unexpected answer status ${JSON.stringify(status ?? null)}`, number);
   }
@@ -67,8 +55,8 @@ export function createVitelity(options: HttpCarrierOptions = {}): Carrier {
     async findNumbers(prefix, quantity, searchOptions, context): Promise<FindNumbersResult> {
       const settings = await loadCarrierSettings(context, MODULE, env());
       const digits = prefix.replace(/^\+1/, '');
-      const extras: Query = ['withrates', 'type', 'provider'].map((key) => [key, settings.string(key)]);
-      const query: Query =
+      const extras: VitelityQuery = ['withrates', 'type', 'provider'].map((key) => [key, settings.string(key)]);
+      const query: VitelityQuery =
         searchOptions.tollfree === true || isTollfreeNumber(prefix)
           ? [['cmd', 'listtollfree'], ['limit', String(quantity)], ['xml', 'yes']]
           : digits.length <= 3
@@ -130,7 +118,7 @@ function readSearch(content: XmlElement, prefix: string, quantity: number, count
   const entries = [...children(numbers, 'did'), ...children(numbers, 'number')];
   const results: FoundNumber[] = [];
   for (const entry of entries) {
-    const data = didToJson(entry);
+    const data = vitelityXmlToJson(entry);
     const number = data.number;
     if (typeof number !== 'string') continue;
     if (!number.startsWith(prefix) && !number.startsWith(countryCode + prefix.replace(/^\+/, ''))) continue;
@@ -139,17 +127,4 @@ function readSearch(content: XmlElement, prefix: string, quantity: number, count
   }
   if (results.length === 0 && response !== undefined) return notAvailable(response);
   return found(results);
-}
-
-/** xml_did_to_json/1: a text-only `<did>` is the number; children become keys, `did`/`number` normalized to E.164. */
-function didToJson(entry: XmlNode): JsonObject {
-  if (typeof entry === 'string') return { number: fromNpan(entry) };
-  const data: JsonObject = {};
-  for (const [key, value] of Object.entries(entry)) {
-    const content = typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
-    if (content === undefined || content === '') continue;
-    if (key === 'did' || key === 'number') data.number = fromNpan(content);
-    else data[key] = content;
-  }
-  return data;
 }

@@ -51,6 +51,21 @@ export function children(node: XmlNode | undefined, ...path: string[]): XmlNode[
   return Array.isArray(last) ? last : [last];
 }
 
+/** Every element named `name` anywhere below `node`, in document order (XPath `//name`). */
+export function descendants(node: XmlNode | XmlNode[] | undefined, name: string): XmlElement[] {
+  if (node === undefined || typeof node === 'string') return [];
+  if (Array.isArray(node)) return node.flatMap((item) => descendants(item, name));
+  const found: XmlElement[] = [];
+  for (const [key, value] of Object.entries(node)) {
+    const items = value === undefined ? [] : Array.isArray(value) ? value : [value];
+    for (const item of items) {
+      if (key === name && typeof item !== 'string') found.push(item);
+      found.push(...descendants(item, name));
+    }
+  }
+  return found;
+}
+
 /** The text of the element at `path`; an empty element is `''`. */
 export function text(node: XmlNode | undefined, ...path: string[]): string | undefined {
   const found = path.length === 0 ? node : child(node, ...path);

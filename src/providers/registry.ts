@@ -4,6 +4,7 @@
  * is skipped, as Kazoo skips one that does not load (`ringback` has none, as in Kazoo). One line per provider.
  */
 import { knmCnamNotifier } from './cnam-notifier';
+import { dashE911Provider } from './dash-e911';
 import { knmFailover } from './failover';
 import { knmForceOutbound } from './force-outbound';
 import { knmMms, knmSms } from './im';
@@ -11,9 +12,14 @@ import { knmPortNotifier } from './port-notifier';
 import { knmPrepend } from './prepend';
 import type { FeatureProvider } from './provider';
 import { knmRenameCarrier } from './rename-carrier';
+import { telnyxCnamProvider } from './telnyx-cnam';
+import { telnyxE911Provider } from './telnyx-e911';
+import { vitelityCnamProvider } from './vitelity-cnam';
+import { vitelityE911Provider } from './vitelity-e911';
 
 export const PROVIDERS: readonly FeatureProvider[] = [
   knmCnamNotifier,
+  dashE911Provider,
   knmFailover,
   knmForceOutbound,
   knmMms,
@@ -21,6 +27,10 @@ export const PROVIDERS: readonly FeatureProvider[] = [
   knmPrepend,
   knmRenameCarrier,
   knmSms,
+  telnyxCnamProvider,
+  telnyxE911Provider,
+  vitelityCnamProvider,
+  vitelityE911Provider,
 ];
 
 const BY_MODULE: ReadonlyMap<string, FeatureProvider> = new Map(PROVIDERS.map((provider) => [provider.module, provider]));
