@@ -240,9 +240,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
   const purging = new Subject<() => void>();
   const purgeSubscription = purging.pipe(exhaustMap((done) => defer(async () => {
-    await purgeRound();
+    await purge();
     done();
   }))).subscribe();
+  /** Purge rounds under way: stop() and kill() wait for them, so none is left reading a store that closes next. */
+  const purgesInHand = new Set<Promise<void>>();
   let purgeTimer: Subscription | undefined;
 
   // Checkpoints that a quiet database kept back (state-store.ts) reach the store within a few seconds.
@@ -270,6 +272,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     },
     onDatabaseEvent,
   );
+
+  function purge(): Promise<void> {
+    const round = purgeRound().finally(() => purgesInHand.delete(round));
+    purgesInHand.add(round);
+    return round;
+  }
 
   async function purgeRound(): Promise<void> {
     // Catching up comes first: a purge builds and reads views, which costs the store what the feeds need.
@@ -318,13 +326,14 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       return metrics.render();
     },
     idle,
-    purgeNow: () => purgeRound(),
+    purgeNow: () => purge(),
     async stop() {
       if (stopping) return;
       stopping = true;
       purgeTimer?.unsubscribe();
       purgeSubscription.unsubscribe();
       await idle();
+      await Promise.all(purgesInHand);
       following.unsubscribe();
       flushing.unsubscribe();
       await state.flush();
@@ -341,6 +350,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       purgeSubscription.unsubscribe();
       flushing.unsubscribe();
       await idle();
+      await Promise.all(purgesInHand);
       following.unsubscribe();
     },
   };
