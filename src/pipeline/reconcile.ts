@@ -16,6 +16,7 @@ import { FEATURE_LOCAL, type NumberRecord, type NumberState } from '../documents
 import type { FeatureView } from '../providers/provider';
 import { REQUESTED_FEATURE_KEYS } from '../providers/registry';
 import { ACQUIRED_MARKER } from '../lifecycle/acquisition';
+import { isAccountId } from '../lifecycle/accounts';
 export { ACQUIRE_FAILURE_MARKER, ACQUIRED_MARKER, acquiredNumber, refusedAcquisition } from '../lifecycle/acquisition';
 
 /** What the pipeline remembers of one number between changes (durable, see state-store.ts). */
@@ -35,7 +36,9 @@ export type Action =
   /** Tell the feature's provider. */
   | { readonly kind: 'notify'; readonly feature: string; readonly before: FeatureView | undefined; readonly after: FeatureView | undefined }
   /** Make the holder's account-database copy equal the number document, and drop the previous holder's. */
-  | { readonly kind: 'sync_account_copy' };
+  | { readonly kind: 'sync_account_copy' }
+  /** The number document is gone: so are these accounts' copies of it. */
+  | { readonly kind: 'remove_account_copies'; readonly accounts: readonly string[] };
 
 
 const HELD_STATES: ReadonlySet<NumberState | undefined> = new Set<NumberState | undefined>(['reserved', 'in_service']);
@@ -54,9 +57,16 @@ export function reconcile(record: NumberRecord, seen: SeenNumber | undefined): A
   return actions;
 }
 
-/** The document was deleted: its features are gone (the providers are told). */
-export function reconcileDeleted(seen: SeenNumber | undefined): Action[] {
-  return featureNotices(seen?.features ?? {}, {});
+/**
+ * The document was deleted: its features are gone (the providers are told), and the copies of its holder and
+ * previous holder go with it, as knm_ops:delete/2 removes them. `before` is the document as it last was, when
+ * a revision of it is left to read.
+ */
+export function reconcileDeleted(seen: SeenNumber | undefined, before?: Readonly<Record<string, unknown>>): Action[] {
+  const actions = featureNotices(seen?.features ?? {}, {});
+  const accounts = [...new Set([before?.pvt_assigned_to, before?.pvt_previously_assigned_to].filter(isAccountId))];
+  if (accounts.length > 0) actions.push({ kind: 'remove_account_copies', accounts });
+  return actions;
 }
 
 /**
