@@ -33,7 +33,7 @@ import { leasedStateStore } from './leases/state';
 import { silentLogger, type Logger } from './log';
 import { PipelineMetrics } from './metrics';
 import { purgeDb } from './purge';
-import { couchStateStore, type PipelineStateStore } from './state-store';
+import { couchStateStore, PIPELINE_DB, type PipelineStateStore } from './state-store';
 
 export interface PipelineOptions {
   readonly store: Store;
@@ -100,7 +100,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const maxBackoffMs = options.maxBackoffMs ?? 5_000;
   const designDocs = options.designDocs ?? (await loadDesignDocs());
   const leases = options.leases;
-  const openState = (): Promise<PipelineStateStore> => (options.state !== undefined ? Promise.resolve(options.state) : couchStateStore(store));
+  // With leases, each checkpoint lives in its lease: knm_pipeline keeps only what was last seen of numbers.
+  const openState = (): Promise<PipelineStateStore> =>
+    options.state !== undefined ? Promise.resolve(options.state) : couchStateStore(store, PIPELINE_DB, { checkpoints: leases === undefined });
   const leasedState = leases !== undefined ? leasedStateStore(leases, openState) : undefined;
   const state = leasedState ?? (await openState());
   const mayRead = (db: string): boolean => leases === undefined || leases.holds(db);
