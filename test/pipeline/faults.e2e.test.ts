@@ -1,4 +1,3 @@
-import { itKnownStall } from '../helpers/known-stalls';
 import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -77,7 +76,7 @@ describe('pipeline under faults, end to end against the embedded server', functi
     acquiredOnce(harness, numbers);
   });
 
-  itKnownStall('waits out a restart of the embedded server under load and misses nothing', async function () {
+  it('waits out a restart of the embedded server under load and misses nothing', async function () {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-pipeline-restart-'));
     try {
       harness = await startHarness({ dataDir });
