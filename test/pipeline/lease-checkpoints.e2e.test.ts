@@ -45,7 +45,8 @@ describe('pipeline with leases: the checkpoint lives in the lease, knm_pipeline 
     await kazooWrite(harness.server.url, NUMBERS[0], (doc) => ({ ...doc, pvt_state: 'in_service' }));
     await eventually('the acquisition', async () => (acquiredMarker(await readDoc(harness.store, NUMBERS[0])) !== undefined ? true : undefined));
     await harness.pipeline?.idle();
-    expect(harness.pipeline?.metrics.total('knm_pipeline_changes_processed_total')).to.be.below(NUMBERS.length + 1);
+    // The in_service write and knm's own write back; read from the start, the feed would hold every number again.
+    expect(harness.pipeline?.metrics.total('knm_pipeline_changes_processed_total')).to.be.below(NUMBERS.length);
     expect(harness.carrier.count('acquire')).to.equal(1);
   });
 });
