@@ -9,7 +9,7 @@ import { defer, lastValueFrom, mergeMap, from, toArray } from 'rxjs';
 import { jsonEqual } from '../documents/kz-json';
 import { KnmError } from '../errors';
 import type { ChangeRow, Seq, StoredDoc } from '../store/types';
-import { reactToChange, type ReactionContext } from './reactions';
+import { reactToChange, type NumberChange, type ReactionContext } from './reactions';
 import type { SeenNumber } from './reconcile';
 import type { PipelineStateStore } from './state-store';
 
@@ -39,17 +39,20 @@ export async function drainDb(context: FollowerContext, db: string): Promise<Dra
     const batch = await context.store.changes(db, { ...(since !== undefined ? { since } : {}), limit: context.batchSize, include_docs: true });
     if (batch.results.length === 0) return result;
     const latest = new Map<string, StoredDoc | null>();
+    const deletedRevs = new Map<string, string>();
     for (const row of batch.results) {
       context.onChange?.(db, row);
       // Design documents are knm's and Kazoo's views, not numbers.
       if (row.id.startsWith('_design/')) continue;
       latest.set(row.id, row.deleted === true ? null : (row.doc ?? null));
+      if (row.deleted === true && row.changes[0] !== undefined) deletedRevs.set(row.id, row.changes[0].rev);
+      else deletedRevs.delete(row.id);
     }
     const ids = [...latest.keys()];
     const seen = await context.state.seen(db, ids);
     const remembered = await lastValueFrom(
       from(ids).pipe(
-        mergeMap((id) => defer(() => reactSafely(context, db, id, latest.get(id) ?? null, seen.get(id))), context.numberConcurrency),
+        mergeMap((id) => defer(() => reactSafely(context, { db, id, doc: latest.get(id) ?? null, deletedRev: deletedRevs.get(id) }, seen.get(id))), context.numberConcurrency),
         toArray(),
       ),
     );
@@ -73,16 +76,16 @@ export async function drainDb(context: FollowerContext, db: string): Promise<Dra
  * One number's reaction. The store going away aborts the batch (it is read again from the checkpoint once the
  * store is back); any other failure is logged and counted, and the number is decided again on its next change.
  */
-async function reactSafely(context: FollowerContext, db: string, id: string, doc: StoredDoc | null, seen: SeenNumber | undefined): Promise<[string, SeenNumber | undefined]> {
+async function reactSafely(context: FollowerContext, change: NumberChange, seen: SeenNumber | undefined): Promise<[string, SeenNumber | undefined]> {
   // Killed: the numbers of the batch not started yet are left for the next run, as after a crash.
-  if (context.aborted()) return [id, seen];
+  if (context.aborted()) return [change.id, seen];
   try {
-    return [id, await reactToChange(context, { db, id, doc }, seen)];
+    return [change.id, await reactToChange(context, change, seen)];
   } catch (error) {
     if (isStoreOutage(error)) throw error;
     context.metrics.error('reaction');
-    context.logger.log('error', 'reaction_failed', { db, id, error });
-    return [id, seen];
+    context.logger.log('error', 'reaction_failed', { db: change.db, id: change.id, error });
+    return [change.id, seen];
   }
 }
 

@@ -36,7 +36,7 @@ import { leasedStateStore } from './leases/state';
 import { silentLogger, type Logger } from './log';
 import { PipelineMetrics } from './metrics';
 import { purgeDb } from './purge';
-import { couchStateStore, type PipelineStateStore } from './state-store';
+import { couchStateStore, PIPELINE_DB, type PipelineStateStore } from './state-store';
 
 export interface PipelineOptions {
   readonly store: Store;
@@ -111,7 +111,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const maxBackoffMs = options.maxBackoffMs ?? 5_000;
   const designDocs = options.designDocs ?? (await loadDesignDocs());
   const leases = options.leases;
-  const openState = (): Promise<PipelineStateStore> => (options.state !== undefined ? Promise.resolve(options.state) : couchStateStore(store));
+  // With leases, each checkpoint lives in its lease: knm_pipeline keeps only what was last seen of numbers.
+  const openState = (): Promise<PipelineStateStore> =>
+    options.state !== undefined ? Promise.resolve(options.state) : couchStateStore(store, PIPELINE_DB, { checkpoints: leases === undefined });
   const leasedState = leases !== undefined ? leasedStateStore(leases, openState) : undefined;
   const state = leasedState ?? (await openState());
   const mayRead = (db: string): boolean => leases === undefined || leases.holds(db);
@@ -254,9 +256,11 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
   const purging = new Subject<() => void>();
   const purgeSubscription = purging.pipe(exhaustMap((done) => defer(async () => {
-    await purgeRound();
+    await purge();
     done();
   }))).subscribe();
+  /** Purge rounds under way: stop() and kill() wait for them, so none is left reading a store that closes next. */
+  const purgesInHand = new Set<Promise<void>>();
   let purgeTimer: Subscription | undefined;
 
   // Checkpoints that a quiet database kept back (state-store.ts) reach the store within a few seconds.
@@ -289,6 +293,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     },
     onDatabaseEvent,
   );
+
+  function purge(): Promise<void> {
+    const round = purgeRound().finally(() => purgesInHand.delete(round));
+    purgesInHand.add(round);
+    return round;
+  }
 
   async function purgeRound(): Promise<void> {
     // Catching up comes first: a purge builds and reads views, which costs the store what the feeds need.
@@ -337,13 +347,14 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       return metrics.render();
     },
     idle,
-    purgeNow: () => purgeRound(),
+    purgeNow: () => purge(),
     async stop() {
       if (stopping) return;
       stopping = true;
       purgeTimer?.unsubscribe();
       purgeSubscription.unsubscribe();
       await idle();
+      await Promise.all(purgesInHand);
       following.unsubscribe();
       flushing.unsubscribe();
       redelivering.unsubscribe();
@@ -362,6 +373,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       flushing.unsubscribe();
       redelivering.unsubscribe();
       await idle();
+      await Promise.all(purgesInHand);
       following.unsubscribe();
     },
   };

@@ -22,6 +22,7 @@ import { isStoreError } from '../store/errors';
 import type { CouchDoc, StoredDoc } from '../store/types';
 import type { Clock } from '../time';
 import type { PipelineConfig } from './config';
+import { lastLiveRevision } from './last-revision';
 import type { Logger } from './log';
 import type { PipelineMetrics } from './metrics';
 import {
@@ -59,6 +60,8 @@ export interface NumberChange {
   readonly db: string;
   readonly id: string;
   readonly doc: StoredDoc | null;
+  /** When deleted: the revision of the deletion, to read what the document held before it. */
+  readonly deletedRev?: string;
 }
 
 const CONFLICT_ATTEMPTS = 8;
@@ -74,7 +77,11 @@ export async function reactToChange(context: ReactionContext, change: NumberChan
   for (let attempt = 1; ; attempt += 1) {
     try {
       if (doc === null) {
-        for (const action of reconcileDeleted(seen)) if (action.kind === 'providers_delete') await deleteProviders(context, change, action.rev);
+        const before = change.deletedRev !== undefined ? await lastLiveRevision(context.store, change.db, change.id, change.deletedRev) : undefined;
+        for (const action of reconcileDeleted(seen, before)) {
+          if (action.kind === 'providers_delete') await deleteProviders(context, change, action.rev);
+          if (action.kind === 'remove_account_copies') for (const account of action.accounts) await removeAccountCopy(context, account, change.id);
+        }
         return undefined;
       }
       const record = readRecord(context, change.db, doc);

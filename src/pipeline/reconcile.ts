@@ -17,6 +17,7 @@ import { canonicalJson } from '../documents/kz-json';
 import { FEATURE_LOCAL, type NumberRecord, type NumberState } from '../documents/types';
 import { ACQUIRED_MARKER } from '../lifecycle/acquisition';
 import { FEATURE_REQUEST_KEYS } from '../lifecycle/feature-permissions';
+import { isAccountId } from '../lifecycle/accounts';
 export { ACQUIRE_FAILURE_MARKER, ACQUIRED_MARKER, acquiredNumber, refusedAcquisition } from '../lifecycle/acquisition';
 
 /** What the pipeline remembers of one number between changes (durable, see state-store.ts). */
@@ -41,7 +42,9 @@ export type Action =
   /** The number was deleted: the providers' delete on its last seen revision `rev` (admin hard delete semantics). */
   | { readonly kind: 'providers_delete'; readonly rev: string }
   /** Make the holder's account-database copy equal the number document, and drop the previous holder's. */
-  | { readonly kind: 'sync_account_copy' };
+  | { readonly kind: 'sync_account_copy' }
+  /** The number document is gone: so are these accounts' copies of it. */
+  | { readonly kind: 'remove_account_copies'; readonly accounts: readonly string[] };
 
 
 const HELD_STATES: ReadonlySet<NumberState | undefined> = new Set<NumberState | undefined>(['reserved', 'in_service']);
@@ -61,9 +64,16 @@ export function reconcile(record: NumberRecord, seen: SeenNumber | undefined): A
   return actions;
 }
 
-/** The document was deleted: a number last seen with features gets its providers' delete. */
-export function reconcileDeleted(seen: SeenNumber | undefined): Action[] {
-  return seen?.features !== undefined ? [{ kind: 'providers_delete', rev: seen.rev }] : [];
+/**
+ * The document was deleted: a number last seen with features gets its providers' delete, and the copies of its
+ * holder and previous holder go with it, as knm_ops:delete/2 removes them. `before` is the document as it last
+ * was, when a revision of it is left to read.
+ */
+export function reconcileDeleted(seen: SeenNumber | undefined, before?: Readonly<Record<string, unknown>>): Action[] {
+  const actions: Action[] = seen?.features !== undefined ? [{ kind: 'providers_delete', rev: seen.rev }] : [];
+  const accounts = [...new Set([before?.pvt_assigned_to, before?.pvt_previously_assigned_to].filter(isAccountId))];
+  if (accounts.length > 0) actions.push({ kind: 'remove_account_copies', accounts });
+  return actions;
 }
 
 /** States whose saves run no provider: Kazoo never saves a discovery number through knm_ops, nor a deleted one. */

@@ -6,8 +6,9 @@
  *
  * Why a database of its own rather than `_local` documents in each number database: the checkpoint and every
  * remembered number of a batch go out in ONE `_bulk_docs`, after the batch's effects are written; `_local`
- * documents are written one request each. The scale-out work moves checkpoints into leases; it replaces this
- * module behind the `PipelineStateStore` interface.
+ * documents are written one request each. Workers that share the databases through leases keep each checkpoint
+ * in its lease (leases/state.ts), and this store then writes no checkpoint documents (`checkpoints: false`): it
+ * only reads one that a single worker left, as where to start a database never checkpointed in a lease.
  *
  * Documents: `checkpoint:<db>` `{since}` and `seen:<db>:<number>` `{db, state, rev, features?}` (`features` is a
  * digest; the document is deleted when the number stops mattering), and `_design/knm_pipeline` whose view lists the remembered numbers per database.
@@ -50,6 +51,8 @@ const DESIGN_DOC = {
 export interface StateStoreOptions {
   /** Least time between two writes of a checkpoint that nothing else comes with (default 1,000 ms). */
   readonly checkpointEveryMs?: number;
+  /** Whether checkpoints are written here (default true); false when they live elsewhere (in leases). */
+  readonly checkpoints?: boolean;
 }
 
 export async function couchStateStore(store: Store, db: string = PIPELINE_DB, options: StateStoreOptions = {}): Promise<PipelineStateStore> {
@@ -60,6 +63,7 @@ export async function couchStateStore(store: Store, db: string = PIPELINE_DB, op
     });
   }
   const checkpointEveryMs = options.checkpointEveryMs ?? 1_000;
+  const writesCheckpoints = options.checkpoints ?? true;
   /** Revisions of this store's documents as last read or written, so a commit needs no read first. */
   const revs = new Map<string, string>();
   /** Per number database: its checkpoint as this process knows it, when it was last written, and whether it is behind. */
@@ -145,12 +149,12 @@ export async function couchStateStore(store: Store, db: string = PIPELINE_DB, op
       const checkpoint = checkpoints.get(numberDb) ?? { since: undefined, writtenAt: 0, unsaved: false };
       checkpoints.set(numberDb, checkpoint);
       const now = Date.now();
-      if (docs.length === 0 && now - checkpoint.writtenAt < checkpointEveryMs) {
+      if (writesCheckpoints && docs.length === 0 && now - checkpoint.writtenAt < checkpointEveryMs) {
         checkpoint.since = since;
         checkpoint.unsaved = true;
         return;
       }
-      docs.unshift(withRev({ _id: checkpointId(numberDb), since }));
+      if (writesCheckpoints) docs.unshift(withRev({ _id: checkpointId(numberDb), since }));
       // The checkpoint moves, in memory too, only once the remembered numbers that go with it are written:
       // a batch read again after a failed write must find them as they were.
       await writeDocs(numberDb, docs);

@@ -56,7 +56,7 @@ export interface Store {
   deleteDb(db: string): Promise<boolean>;
   dbExists(db: string): Promise<boolean>;
   dbInfo(db: string): Promise<DbInfo>;
-  get<D extends object = CouchDoc>(db: string, id: string, options?: { conflicts?: boolean; rev?: string }): Promise<StoredDoc<D>>;
+  get<D extends object = CouchDoc>(db: string, id: string, options?: { conflicts?: boolean; rev?: string; revs?: boolean }): Promise<StoredDoc<D>>;
   /** `get`, but a missing or deleted document is `null` instead of an error. */
   getOrNull<D extends object = CouchDoc>(db: string, id: string): Promise<StoredDoc<D> | null>;
   /** `_all_docs?include_docs=true` with `keys`: one row per id asked, in order. */
@@ -226,7 +226,7 @@ export function connectStore(options: StoreOptions): Store {
 
     dbInfo,
 
-    get<D extends object>(db: string, id: string, options: { conflicts?: boolean; rev?: string } = {}) {
+    get<D extends object>(db: string, id: string, options: { conflicts?: boolean; rev?: string; revs?: boolean } = {}) {
       return read<StoredDoc<D>>({ operation: 'get', db, docId: id }, { method: 'GET', db, path: docPath(id), qs: definedOnly({ ...options }) });
     },
 

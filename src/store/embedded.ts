@@ -17,6 +17,8 @@
  *  - map and reduce functions run as CouchDB runs them: non-strict, sandboxed, compiled once per source
  *    (couch-views.ts, view-functions.ts), and so do validate functions, compiled once per database until a
  *    design document changes, with `_bulk_docs` reading its old documents at once (validation.ts);
+ *  - closing ends the view builds in hand before the databases close, so no build is left waiting forever
+ *    on a closed database in PouchDB's process-wide view queues (couch-views.ts);
  *  - creating a database once an admin exists answers 401 instead of crashing, and a process-level guard
  *    survives anything else express-pouchdb throws (crash-guard.ts).
  */
@@ -70,6 +72,8 @@ export interface EmbeddedServer {
     viewFunctions: { compilations: number };
     /** How many times a database's set of validate functions was read and compiled (once, then after each design document write). */
     validateSets: number;
+    /** View queries in hand. */
+    viewQueries: number;
   };
   close(): Promise<void>;
 }
@@ -92,7 +96,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   const dataDir = options.inMemory ? undefined : path.resolve(options.dataDir ?? './data');
   const Pouch = createPouch(dataDir);
   const viewFunctions = new ViewFunctions({ log });
-  useCouchViewFunctions(Pouch, viewFunctions);
+  const viewWork = useCouchViewFunctions(Pouch, viewFunctions);
   const statics = Pouch as unknown as PouchStatics;
 
   const pouchApp = expressPouchDB({
@@ -188,6 +192,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     });
   } catch (error) {
     releaseGuard();
+    await viewWork.stop();
     await closeDbs(statics);
     removeListeners(sharedEvents, ownListeners);
     throw error;
@@ -206,6 +211,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
       viewCache: { hits: viewCache.hits, misses: viewCache.misses },
       viewFunctions: { compilations: viewFunctions.compilations },
       validateSets: validation.compiledSets(),
+      viewQueries: viewWork.inHand,
     }),
     close() {
       closing ??= (async () => {
@@ -214,6 +220,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        // Before the databases close: a view build cut off by a closed database would block that view in every later server of the process (couch-views.ts).
+        await viewWork.stop();
         await closeDbs(statics);
         removeListeners(sharedEvents, ownListeners);
         releaseGuard();

@@ -26,6 +26,8 @@ export interface CountingCarrier extends Carrier {
   /** How the next acquire of a number answers: a refusal, a transient failure, or a pause (ms). */
   readonly script: Map<string, ('refuse' | 'unavailable')[]>;
   delayMs: number;
+  /** Runs while the carrier works on an acquisition, as another writer of the number would. */
+  meanwhile?: (record: NumberRecord) => Promise<void>;
   count(operation: 'acquire' | 'disconnect', number?: string): number;
 }
 
@@ -46,6 +48,7 @@ export function countingCarrier(module = 'knm_bandwidth2'): CountingCarrier {
     async acquireNumber(record: NumberRecord) {
       carrier.calls.push({ operation: 'acquire', number: record.number });
       if (carrier.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, carrier.delayMs));
+      await carrier.meanwhile?.(record);
       const next = carrier.script.get(record.number)?.shift();
       if (next === 'refuse') throw new KnmError('unspecified_fault', 500, 'fault by carrier', { cause: record.number });
       if (next === 'unavailable') throw new KnmError('unavailable', 503, 'carrier unreachable');

@@ -1,4 +1,3 @@
-import { itKnownStall } from '../helpers/known-stalls';
 import { expect } from 'chai';
 import {
   acquiredMarker,
@@ -214,7 +213,7 @@ describe('pipeline reactions, end to end against the embedded server', function 
   });
 
   describe('discovery purge and aging', function () {
-    itKnownStall('deletes expired discovery numbers and makes expired aging ones available, on a timer, from the expiry view', async function () {
+    it('deletes expired discovery numbers and makes expired aging ones available, on a timer, from the expiry view', async function () {
       const day = 86_400;
       const tasks = await harness.store.get('system_config', 'tasks');
       await harness.store.put('system_config', { ...tasks, default: { ...(tasks.default as Record<string, unknown>), discovery_expiry_d: 2, aging_expiry_d: 10 } });
@@ -310,6 +309,40 @@ describe('pipeline reactions, end to end against the embedded server', function 
       await eventually('the move of the copy', async () =>
         (await harness.store.getOrNull(accountDbName(CHILD), NUMBER)) !== null && (await harness.store.getOrNull(accountDbName(RESELLER), NUMBER)) === null ? true : undefined,
       );
+    });
+
+    it("removes the holder's and the previous holder's copies of a number another tool deletes, as knm_ops:delete/2 does", async function () {
+      for (const account of [RESELLER, CHILD]) await harness.store.createDb(accountDbName(account));
+      await harness.start();
+      const held = (number: string) => (): Record<string, unknown> => ({
+        ...fixtureDoc(DISCOVERY),
+        _id: number,
+        pvt_db_name: 'numbers%2F%2B1415',
+        pvt_state: 'in_service',
+        pvt_assigned_to: CHILD,
+        pvt_previously_assigned_to: RESELLER,
+      });
+      const copies = async (number: string): Promise<boolean[]> =>
+        Promise.all([CHILD, RESELLER].map(async (account) => (await harness.store.getOrNull(accountDbName(account), number)) !== null));
+      // One deleted with a plain DELETE (an empty tombstone), one with `_deleted: true` on the whole document, one left alone.
+      const [DELETED, DELETED_WITH_BODY, KEPT] = ['+14158867903', '+14158867904', '+14158867905'];
+      for (const number of [DELETED, DELETED_WITH_BODY, KEPT]) {
+        await written(number, held(number));
+        await eventually(`the copy of ${number}`, () => harness.store.getOrNull(accountDbName(CHILD), number).then((copy) => copy ?? undefined));
+        // A copy the previous holder still has, as one written before knm watched would be.
+        const { _rev: _numberRev, ...body } = (await readDoc(harness.store, number)) ?? {};
+        await harness.store.put(accountDbName(RESELLER), { ...body, _id: number });
+      }
+
+      const deleted = await readDoc(harness.store, DELETED);
+      expect((await http(harness.server.url, 'DELETE', `${docUrl(numberDb(DELETED), DELETED)}?rev=${String(deleted?._rev)}`)).status).to.equal(200);
+      await kazooWrite(harness.server.url, DELETED_WITH_BODY, (doc) => ({ ...doc, _deleted: true }));
+
+      for (const number of [DELETED, DELETED_WITH_BODY]) {
+        await eventually(`the copies of ${number} removed`, async () => ((await copies(number)).every((present) => !present) ? true : undefined));
+      }
+      await harness.pipeline?.idle();
+      expect(await copies(KEPT)).to.deep.equal([true, true]);
     });
   });
 });

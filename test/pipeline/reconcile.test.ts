@@ -123,6 +123,13 @@ describe('pipeline reconcile (pure)', function () {
       expect(reconcile(number({ pvt_state: 'available', pvt_assigned_to: undefined, pvt_previously_assigned_to: RESELLER }), undefined)).to.deep.include({ kind: 'sync_account_copy' });
       expect(reconcile(number({ pvt_state: 'available', pvt_assigned_to: undefined }), undefined)).to.deep.equal([]);
     });
+
+    it('a deleted number takes its holder\'s and previous holder\'s copies with it, and none when no revision tells who held it', function () {
+      expect(reconcileDeleted(undefined, { pvt_assigned_to: CHILD, pvt_previously_assigned_to: RESELLER })).to.deep.equal([{ kind: 'remove_account_copies', accounts: [CHILD, RESELLER] }]);
+      expect(reconcileDeleted(undefined, { pvt_assigned_to: RESELLER, pvt_previously_assigned_to: RESELLER })).to.deep.equal([{ kind: 'remove_account_copies', accounts: [RESELLER] }]);
+      expect(reconcileDeleted(undefined, { pvt_assigned_to: 'not an account', pvt_state: 'discovery' })).to.deep.equal([]);
+      expect(reconcileDeleted(undefined, undefined)).to.deep.equal([]);
+    });
   });
 
   describe('purge (the tasks crawler rule, FACTS §4.8)', function () {

@@ -154,6 +154,8 @@ describe('scale-out: three knm start workers share the number databases through 
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
     })();
+    // Awaited below; if the test fails first, the server closes under the load and mocha must still report why.
+    load.catch(() => undefined);
 
     await eventually('load under way', () => (next >= 5 * DBS ? true : undefined), 20_000);
     const killedAt = Date.now();

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/store/embedded';
 import { fromStorageName, toStorageName } from '../../src/store/embedded/db-names';
@@ -216,6 +217,63 @@ describe('embedded server: names, listing and requests that crashed express-pouc
         expect((await call('GET', dbPath('numbers/+1203'))).status).to.equal(200);
       } finally {
         await other.close();
+      }
+    });
+  });
+
+  describe('a server closed while it builds a view', function () {
+    const VIEW_DB = dbPath('numbers/+1298');
+    const DESIGN = { views: { by_state: { map: 'function (doc) { emit([doc.state, doc.n], null); }' } } };
+    const rowsOf = (answer: { body: { rows?: unknown[] } }): number => answer.body.rows?.length ?? -1;
+
+    /** A database of `count` documents and a view over them, on `url`. */
+    async function viewDb(url: string, count: number): Promise<void> {
+      await http(url, 'PUT', VIEW_DB);
+      await http(url, 'PUT', `${VIEW_DB}/_design/d`, DESIGN);
+      const docs = Array.from({ length: count }, (_, n) => ({ _id: `+1298${String(n).padStart(7, '0')}`, state: 'discovery', n }));
+      expect((await http(url, 'POST', `${VIEW_DB}/_bulk_docs`, { docs })).status).to.equal(201);
+    }
+
+    /** Starts the build with a query nobody waits for, and closes the server `afterMs` later. */
+    async function closeDuringBuild(closing: EmbeddedServer, afterMs: number): Promise<void> {
+      const query = http(closing.url, 'GET', `${VIEW_DB}/_design/d/_view/by_state?limit=1`).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, afterMs));
+      await closing.close();
+      await query;
+    }
+
+    it('leaves the view to the next server of the process with the same database (PouchDB queues view builds by name process-wide)', async function () {
+      for (const afterMs of [10, 40, 120]) {
+        const first = await startEmbeddedServer({ inMemory: true, log: () => undefined });
+        await viewDb(first.url, 3_000);
+        await closeDuringBuild(first, afterMs);
+        const next = await startEmbeddedServer({ inMemory: true, log: () => undefined });
+        try {
+          await viewDb(next.url, 10);
+          const answer = await http(next.url, 'GET', `${VIEW_DB}/_design/d/_view/by_state`, undefined, { signal: AbortSignal.timeout(5_000) });
+          expect(rowsOf(answer), `closed ${afterMs} ms into the build`).to.equal(10);
+        } finally {
+          await next.close();
+        }
+      }
+    });
+
+    it('on disk, goes on with the build after a restart from what it had indexed', async function () {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knm-view-restart-'));
+      try {
+        const first = await startEmbeddedServer({ dataDir, log: () => undefined });
+        await viewDb(first.url, 3_000);
+        await closeDuringBuild(first, 60);
+        const again = await startEmbeddedServer({ dataDir, log: () => undefined });
+        try {
+          const answer = await http(again.url, 'GET', `${VIEW_DB}/_design/d/_view/by_state`, undefined, { signal: AbortSignal.timeout(10_000) });
+          expect(rowsOf(answer)).to.equal(3_000);
+          expect(again.stats().viewQueries).to.equal(0);
+        } finally {
+          await again.close();
+        }
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true });
       }
     });
   });
