@@ -482,7 +482,9 @@ describe('lifecycle: Kazoo scenarios T01–T47 over the embedded store (FACTS §
     });
 
     it("T33: once the reseller's number_manager config denies nothing, the reseller may ask for e911 on its local number", async () => {
-      await store.put(accountDbName(MASTER), { _id: 'configs_number_manager', features: { deny: [] } });
+      // The fixture reseller's E911 provider is Telnyx's, in its sandbox: the provider keeps the address without a call (no test reaches the internet).
+      await store.put(accountDbName(MASTER), { _id: 'configs_number_manager', features: { deny: [] }, e911_provider: 'knm_telnyx_e911' });
+      await store.put('system_config', { _id: 'number_manager.telnyx', default: { sandbox_provisioning: true } });
       const e911 = { street_address: '140 Main St', postal_code: '94105' };
       const [outcome] = await service.update([IN_SERVICE], { authBy: RESELLER }, { mergePublic: { e911 } });
       expect(okOf(outcome).e911).to.deep.equal(e911);
