@@ -13,10 +13,11 @@
  *  - validate_doc_update (run by validation.ts in place of express-pouchdb's pouchdb-validation: 403/401 with the reason, per
  *    document in `_bulk_docs`) sees the real database name and the security object everywhere, and
  *    `_bulk_docs` answers in input order (bulk-docs-order.ts);
+ *  - `_all_docs` with keys reads the range of its keys once instead of once per key (keys-scan.ts);
  *  - reduce results are kept per database state instead of re-reduced on every query (view-cache.ts);
  *  - map and reduce functions run as CouchDB runs them: non-strict, sandboxed, compiled once per source
  *    (couch-views.ts, view-functions.ts), and so do validate functions, compiled once per database until a
- *    design document changes, with `_bulk_docs` reading its old documents at once (validation.ts);
+ *    design document changes, with `_bulk_docs` reading its old documents in one keys query (validation.ts);
  *  - creating a database once an admin exists answers 401 instead of crashing, and a process-level guard
  *    survives anything else express-pouchdb throws (crash-guard.ts).
  */
@@ -34,6 +35,7 @@ import { serveAllDbs } from './embedded/all-dbs-route';
 import { giveIds, inInputOrder } from './embedded/bulk-docs-order';
 import { serveChanges } from './embedded/changes-route';
 import { holdCrashGuard } from './embedded/crash-guard';
+import { scanKeysInOneRange } from './embedded/keys-scan';
 import { fromStorageName, illegalDbNameReason, isLegalDbName, toStorageName } from './embedded/db-names';
 import { DbUpdatesLog, serveDbUpdates } from './embedded/db-updates';
 import { LiveFeeds } from './embedded/live-feeds';
@@ -109,6 +111,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   // give it the real CouchDB name, so validation sees `numbers/+1415` as it would under CouchDB.
   pouchApp.dbWrapper.registerWrapper((storageName, db, next) => {
     (db as { _db_name?: string })._db_name = fromStorageName(storageName);
+    scanKeysInOneRange(db);
     return next();
   });
   const sharedEvents = Pouch as unknown as SharedEvents;

@@ -5,14 +5,14 @@
  * when the request brought none: a do-nothing validate cost a third of `_bulk_docs` throughput. Here:
  *  - each database's validate functions are compiled once (non-strict, sandboxed, by view-functions.ts) and
  *    kept until a `_design/` document of that database is written or deleted through this database object;
- *  - `_bulk_docs` reads its old documents in one scan of the range of its ids (see readOldDocs);
+ *  - `_bulk_docs` reads its old documents in one keys query, one scan of the range of its ids (keys-scan.ts);
  *  - a missing userCtx is built once per call, not per document.
  * What validate functions see and what a refusal answers stay as CouchDB has them: design and `_local`
  * documents are not validated, `throw({forbidden})` is 403, `throw({unauthorized})` 401, anything else 500,
  * and `_bulk_docs` reports each refused document in its place and writes the others.
  * One difference: neither document carries `_revisions`. CouchDB gives both with their revision history
  * (couch_query_servers:validate_doc_update, `to_json_obj(Doc, [revs])`) and pouchdb-validation gave both the
- * old document's; the range scan does not read revision trees, and knm's validate functions read neither.
+ * old document's; the keys query does not read revision trees, and knm's validate functions read neither.
  */
 import { randomUUID } from 'node:crypto';
 import { installWrapperMethods, uninstallWrapperMethods } from 'pouchdb-wrappers';
@@ -40,10 +40,6 @@ interface ValidatedDb {
   type(): string;
 }
 
-/** How many rows the old-document scan of a batch may read per document of the batch before it reads the rest one by one. */
-const SCAN_ROWS_PER_ID = 2;
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
 
 interface CompiledValidate {
   run: ValidateFunction['run'];
@@ -194,28 +190,14 @@ async function readValidators(db: ValidatedDb, functions: ViewFunctions): Promis
 }
 
 /**
- * The current revision of each id that has one and is not deleted (pouchdb-validation's oldDoc is null otherwise).
- * PouchDB answers `allDocs({keys})` with one index scan per key, slower than a `get` each; one scan over the
- * range from the lowest id to the highest is far cheaper when the batch covers its range, as an import of
- * new numbers does. The scan stops after a bounded number of rows; the ids beyond it are read one by one.
+ * The current revision of each id that has one and is not deleted (pouchdb-validation's oldDoc is null otherwise),
+ * in one keys query, which the server's databases answer with one scan of the ids' range (keys-scan.ts).
  */
 async function readOldDocs(db: ValidatedDb, ids: string[]): Promise<Map<string, Doc>> {
-  const wanted = [...new Set(ids)].sort();
   const found = new Map<string, Doc>();
-  const readEach = (each: string[]) => Promise.all(each.map((id) => db.get(id).then((doc) => found.set(id, doc), () => undefined)));
-  if (wanted.length === 0) return found;
-  // leveldb orders ids by their UTF-8 bytes, JavaScript by UTF-16 units: the same order for ASCII ids only.
-  if (wanted.some((id) => !ASCII.test(id))) {
-    await readEach(wanted);
-    return found;
-  }
-  const limit = wanted.length * SCAN_ROWS_PER_ID;
-  const { rows } = await db.allDocs({ startkey: wanted[0], endkey: wanted[wanted.length - 1], include_docs: true, limit });
-  const wantedSet = new Set(wanted);
-  for (const row of rows) if (wantedSet.has(row.key) && row.doc !== undefined && row.doc !== null) found.set(row.key, row.doc);
-  if (rows.length < limit) return found;
-  const scannedTo = rows[rows.length - 1].key;
-  await readEach(wanted.filter((id) => id > scannedTo));
+  if (ids.length === 0) return found;
+  const { rows } = await db.allDocs({ keys: ids, include_docs: true });
+  for (const row of rows) if (row.doc !== undefined && row.doc !== null) found.set(row.key, row.doc);
   return found;
 }
 
