@@ -6,7 +6,9 @@
  *  - each database's validate functions are compiled once (non-strict, sandboxed, by view-functions.ts) and
  *    kept until a `_design/` document of that database is written or deleted through this database object;
  *  - `_bulk_docs` reads its old documents in one keys query, one scan of the range of its ids (keys-scan.ts);
- *  - a missing userCtx is built once per call, not per document.
+ *  - a missing userCtx is built once per call, not per document;
+ *  - each validate function sees a `_bulk_docs` batch in one crossing into its sandbox, not one per document
+ *    (each document still gets its own copies of userCtx and secObj).
  * What validate functions see and what a refusal answers stay as CouchDB has them: design and `_local`
  * documents are not validated, `throw({forbidden})` is 403, `throw({unauthorized})` 401, anything else 500,
  * and `_bulk_docs` reports each refused document in its place and writes the others.
@@ -40,9 +42,8 @@ interface ValidatedDb {
   type(): string;
 }
 
-
 interface CompiledValidate {
-  run: ValidateFunction['run'];
+  runMany: ValidateFunction['runMany'];
   /** The design document, inside the function's sandbox: `this` of the call, as couchjs passes it. */
   self: unknown;
 }
@@ -117,7 +118,7 @@ export function useCachedValidation(Pouch: unknown, functions: ViewFunctions): {
     const validators = await validatorsOf(args.base);
     if (validators.length === 0) return;
     const [oldDocs, userCtx] = await Promise.all([readOldDocs(args.base, [String(args.doc._id)]), userCtxOf(args.base, args.options)]);
-    const refusal = runValidators(validators, args.doc, oldDocs.get(String(args.doc._id)) ?? null, userCtx, args.options.secObj ?? {});
+    const refusal = runValidators(validators, [args.doc], oldDocs, userCtx, args.options.secObj ?? {}).get(args.doc);
     if (refusal !== undefined) throw refusal;
   };
 
@@ -138,14 +139,10 @@ export function useCachedValidation(Pouch: unknown, functions: ViewFunctions): {
       for (const doc of docs) doc._id ??= couchId();
       const checked = docs.filter((doc) => !skipsValidation(args.base, doc));
       const validators = checked.length === 0 ? [] : await validatorsOf(args.base);
-      const refusals = new Map<Doc, ValidationRefusal>();
+      let refusals = new Map<Doc, ValidationRefusal>();
       if (validators.length > 0) {
         const [oldDocs, userCtx] = await Promise.all([readOldDocs(args.base, checked.map((doc) => String(doc._id))), userCtxOf(args.base, args.options)]);
-        const secObj = args.options.secObj ?? {};
-        for (const doc of checked) {
-          const refusal = runValidators(validators, doc, oldDocs.get(String(doc._id)) ?? null, userCtx, secObj);
-          if (refusal !== undefined) refusals.set(doc, refusal);
-        }
+        refusals = runValidators(validators, checked, oldDocs, userCtx, args.options.secObj ?? {});
       }
       if (refusals.size === docs.length) return docs.map((doc) => refusals.get(doc));
       args.docs = docs.filter((doc) => !refusals.has(doc));
@@ -185,7 +182,7 @@ async function readValidators(db: ValidatedDb, functions: ViewFunctions): Promis
   return rows.flatMap(({ doc }) => {
     if (typeof doc?.validate_doc_update !== 'string') return [];
     const validate = functions.validate(doc.validate_doc_update);
-    return [{ run: validate.run, self: validate.sandboxValue(doc) }];
+    return [{ runMany: validate.runMany, self: validate.sandboxValue(doc) }];
   });
 }
 
@@ -208,12 +205,20 @@ async function userCtxOf(db: ValidatedDb, options: ValidationOptions): Promise<u
   return { db: name, name: null, roles: ['_admin'] };
 }
 
-function runValidators(validators: CompiledValidate[], doc: Doc, oldDoc: Doc | null, userCtx: unknown, secObj: unknown): ValidationRefusal | undefined {
-  for (const { run, self } of validators) {
-    const refusal = run(self, doc, oldDoc, userCtx, secObj);
-    if (refusal !== undefined) return refusalOf(refusal, String(doc._id));
+/** Each validate function over the documents none before it refused, a batch per function: the refused documents and why. */
+function runValidators(validators: CompiledValidate[], docs: Doc[], oldDocs: Map<string, Doc>, userCtx: unknown, secObj: unknown): Map<Doc, ValidationRefusal> {
+  const refusals = new Map<Doc, ValidationRefusal>();
+  let passing = docs;
+  for (const { runMany, self } of validators) {
+    if (passing.length === 0) break;
+    const answers = runMany(self, passing, passing.map((doc) => oldDocs.get(String(doc._id)) ?? null), userCtx, secObj);
+    passing.forEach((doc, at) => {
+      const refusal = answers[at];
+      if (refusal !== undefined) refusals.set(doc, refusalOf(refusal, String(doc._id)));
+    });
+    passing = passing.filter((doc) => !refusals.has(doc));
   }
-  return undefined;
+  return refusals;
 }
 
 function refusalOf(refusal: ValidateRefusal, id: string): ValidationRefusal {
