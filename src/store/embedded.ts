@@ -101,7 +101,9 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     mode: 'fullCouchDB',
     // A log line per request costs more than the request on small writes (errors still reach the log);
     // gzip on loopback costs CPU for nothing and would hold back the lines of continuous feeds.
-    overrideMode: { exclude: ['routes/http-log', 'compression'] },
+    // In memory there is no folder to measure: disk-size would stat a missing path on every request (each one's
+    // session reads the _users database's info) and report no disk_size anyway.
+    overrideMode: { exclude: ['routes/http-log', 'compression', ...(dataDir === undefined ? ['disk-size'] : [])] },
     // On disk, the server's configuration (admins among it) is kept beside the data, as CouchDB keeps local.ini.
     ...(dataDir === undefined
       ? { inMemoryConfig: true, logPath: os.devNull }
