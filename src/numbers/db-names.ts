@@ -19,9 +19,14 @@ export function toDb(number: string): string | undefined {
 
 /** The CouchDB name of toDb(number): `numbers/+1415`. */
 export function toDbName(number: string): string | undefined {
+  // ASCII bytes are characters, and urldecode(urlencode(x)) is x: the usual number needs no round trip
+  if (number.length >= 5 && ASCII_PREFIX.test(number)) return NUMBERS_DB_PREFIX + number.slice(0, 5);
   const encoded = toDb(number);
   return encoded === undefined ? undefined : decodeDbName(encoded);
 }
+
+// eslint-disable-next-line no-control-regex
+const ASCII_PREFIX = /^[\x00-\x7f]{5}/;
 
 /**
  * kz_http_util:urlencode/1: keeps `A–Z a–z 0–9 . - ~ _`, writes a space as `+` and every other byte
