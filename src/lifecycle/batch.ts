@@ -72,7 +72,9 @@ export async function createBatch(env: LifecycleEnvironment, rows: readonly Batc
     seen.add(number);
   });
 
-  const accounts = await readAccounts(env, [requester.authBy, ...rows.map((row) => row.request.assignTo)]);
+  if (pending.length === 0) return outcomes.map((outcome, index) => outcome ?? undecided(rows[index].number));
+  // read along with the first round's numbers, not before them
+  const accounts = readAccounts(env, [requester.authBy, ...rows.map((row) => row.request.assignTo)]);
   const policies = new Map<string | undefined, FeaturePolicy>();
   for (const round of [pending, later]) {
     pending = round;
@@ -81,7 +83,11 @@ export async function createBatch(env: LifecycleEnvironment, rows: readonly Batc
       pending = retry;
     }
   }
-  return outcomes.map((outcome, index) => outcome ?? { number: rows[index].number, ok: false, error: new KnmError('unspecified_fault', 500, 'not decided').toJSON() });
+  return outcomes.map((outcome, index) => outcome ?? undecided(rows[index].number));
+}
+
+function undecided(number: string): BatchCreateOutcome {
+  return { number, ok: false, error: new KnmError('unspecified_fault', 500, 'not decided').toJSON() };
 }
 
 /** One round: read, decide, write; answers the rows it settled and returns the rows to decide again. */
@@ -89,13 +95,17 @@ async function decideAndWrite(
   env: LifecycleEnvironment,
   pending: readonly Pending[],
   requester: Requester,
-  accounts: AccountDirectory,
+  accountsRead: Promise<AccountDirectory>,
   policies: Map<string | undefined, FeaturePolicy>,
   outcomes: (BatchCreateOutcome | undefined)[],
   lastRound: boolean,
 ): Promise<Pending[]> {
-  const existing = await readNumbers(env, pending);
-  const porting = await portingNumbers(env, pending.filter((item) => existing.get(item.number) === undefined && item.request.portedIn !== true));
+  // the port requests are asked for every number not said to be ported in; create() looks at them only for new numbers
+  const [existing, porting, accounts] = await Promise.all([
+    readNumbers(env, pending),
+    portingNumbers(env, pending.filter((item) => item.request.portedIn !== true)),
+    accountsRead,
+  ]);
   const policy = { availableModuleName: env.config.available_module_name, portInModuleName: env.config.port_in_module_name };
   const now = env.clock();
   const byDb = new Map<string, Decided[]>();
