@@ -117,6 +117,69 @@ describe('tasks: number_management actions over the embedded store', function ()
     expect((await fixture.store.get(toDbName('+15559990020')!, '+15559990020')).pvt_assigned_to).to.equal(MASTER);
   });
 
+  it('keeps the rows of batches run at once in file order, a number in two batches acted on in that order', async () => {
+    // The first batch's writes are held back, so the batches after it finish first unless something waits.
+    let held = false;
+    const slowFirst: Store = {
+      ...fixture.store,
+      bulkDocs: async (db, docs, options) => {
+        if (!held && docs.some((doc) => doc._id === '+14158867920')) {
+          held = true;
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+        return fixture.store.bulkDocs(db, docs, options);
+      },
+    };
+    const numbers = ['+14158867920', '+14158867921', '+14158867922', '+14158867923', '+14158867920', '+14158867924', '+14158867925', '+14158867921'];
+    const csv = ['e164', ...numbers].join('\n');
+    const context = taskContext(environment(fixture, slowFirst), 'system', true);
+    let output = '';
+    const report = await importCsv({ context, action: 'import', input: Readable.from([csv]), write: (text) => void (output += text), batchSize: 2, concurrency: 4 });
+    const [header, ...rows] = parseCsv(output);
+    const results = rows.map((row) => Object.fromEntries(header.map((column, at) => [column, row[at]])));
+    expect(results.map((row) => [row.e164, row.error])).to.deep.equal([
+      ['+14158867920', ''],
+      ['+14158867921', ''],
+      ['+14158867922', ''],
+      ['+14158867923', ''],
+      ['+14158867920', 'number +14158867920 already exists'],
+      ['+14158867924', ''],
+      ['+14158867925', ''],
+      ['+14158867921', 'number +14158867921 already exists'],
+    ]);
+    expect(report).to.deep.include({ rows: 8, succeeded: 6 });
+    expect(report.failed.map((failure) => failure.line)).to.deep.equal([6, 9]);
+  });
+
+  it('answers every row of a batch that failed as a whole with why, and goes on with the file', async () => {
+    const failing: Store = {
+      ...fixture.store,
+      getMany: async (db, ids) => {
+        if (ids.includes('+14158867932')) throw new Error('getMany: CouchDB is unavailable for numbers/+1415 (connection refused)');
+        return fixture.store.getMany(db, ids);
+      },
+    };
+    const csv = ['e164', '+14158867930', '+14158867931', '+14158867932', '+14158867933', '+14158867934'].join('\n');
+    const { report, results } = await runImport(taskContext(environment(fixture, failing), 'system', true), 'import', csv);
+    expect(results.map((row) => [row.e164, row.error])).to.deep.equal([
+      ['+14158867930', ''],
+      ['+14158867931', ''],
+      ['+14158867932', 'getMany: CouchDB is unavailable for numbers/+1415 (connection refused)'],
+      ['+14158867933', 'getMany: CouchDB is unavailable for numbers/+1415 (connection refused)'],
+      ['+14158867934', ''],
+    ]);
+    expect(report).to.deep.include({ rows: 5, succeeded: 3 });
+    expect(await fixture.store.getOrNull(toDbName('+14158867934')!, '+14158867934')).to.include({ pvt_state: 'in_service' });
+  });
+
+  it('writes the results of the rows already run when the file turns out bad midway', async () => {
+    let output = '';
+    const csv = 'e164\n+14158867940\n+14158867941\n+14158867942\n"+14158867943';
+    const run = importCsv({ context: taskContext(environment(fixture), 'system', true), action: 'import', input: Readable.from([csv]), write: (text) => void (output += text), batchSize: 2 });
+    await run.then(() => expect.fail('an unterminated quote is bad input'), (error: Error) => expect(error.message).to.match(/unterminated quoted field/));
+    expect(parseCsv(output).slice(1).map((row) => row[0])).to.deep.equal(['+14158867940', '+14158867941', '+14158867942']);
+  });
+
   it('runs reserve, update_merge, update_overwrite, release, assign_to and delete row by row', async () => {
     const context = taskContext(environment(fixture), 'system', true);
     const rows = (action: string, cells: Record<string, string>) => runRows(context, action as never, [{ e164: '+15551239876', ...cells }]);
