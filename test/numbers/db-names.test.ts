@@ -37,6 +37,13 @@ describe('numbers/db-names', () => {
       expect(toDbName('12')).to.equal(undefined);
     });
 
+    it('encodes the first five bytes of ASCII numbers as of any other', () => {
+      for (let code = 0; code < 128; code += 1) {
+        const number = `+1${String.fromCharCode(code)}23456`;
+        expect(toDb(number)).to.equal(`numbers%2F${encodeDbName(number.slice(0, 5))}`);
+      }
+    });
+
     it('toDbName is the decoded toDb for every ASCII character and for multi-byte prefixes', () => {
       for (let code = 0; code < 128; code += 1) {
         const number = `+1${String.fromCharCode(code)}23456`;
