@@ -91,7 +91,7 @@ export async function importCsv(options: ImportOptions): Promise<ImportReport> {
   };
 
   const start = (rowsOfBatch: Row[]): void => {
-    const numbers = new Set(rowsOfBatch.map((row) => numberOf(row.cells)));
+    const numbers = new Set(rowsOfBatch.map((row) => numberOf(row.cells)).filter((number) => number !== ''));
     // A number also in a batch still running: this batch starts once that one is done, so that the rows acting on
     // one number do so in the order of the file, as one batch after the other would.
     const earlier = running.filter((other) => [...numbers].some((number) => other.numbers.has(number))).map((other) => other.results);
