@@ -169,17 +169,18 @@ export function defaultNumberManagerConfig(): NumberManagerConfig {
  */
 export function legacyProviderToFeature(name: string): string {
   const bare = name.replace(/^(?:wnm_|knm_)/, '');
-  const renamed: Record<string, string> = {
-    cnam_notifier: 'cnam',
-    dash_e911: 'e911',
-    port_notifier: 'port',
-    telnyx_cnam: 'cnam',
-    telnyx_e911: 'e911',
-    vitelity_cnam: 'cnam',
-    vitelity_e911: 'e911',
-  };
-  return renamed[bare] ?? bare;
+  return LEGACY_PROVIDER_FEATURES.get(bare) ?? bare;
 }
+
+const LEGACY_PROVIDER_FEATURES: ReadonlyMap<string, string> = new Map([
+  ['cnam_notifier', 'cnam'],
+  ['dash_e911', 'e911'],
+  ['port_notifier', 'port'],
+  ['telnyx_cnam', 'cnam'],
+  ['telnyx_e911', 'e911'],
+  ['vitelity_cnam', 'cnam'],
+  ['vitelity_e911', 'e911'],
+]);
 
 type BooleanKey = {
   [K in keyof NumberManagerConfig]: NumberManagerConfig[K] extends boolean ? K : never;

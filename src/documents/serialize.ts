@@ -43,23 +43,26 @@ export function toKazooDocument(record: NumberRecord, modified: number, options:
     if (isKeptPublicKey(key)) doc[key] = copy(value);
   }
 
-  const optional: [string, JsonValue | undefined][] = [
-    ['_rev', record.rev],
-    ['pvt_assigned_to', record.assignedTo],
-    ['pvt_previously_assigned_to', record.previouslyAssignedTo],
-    ['pvt_used_by', record.usedBy],
-    ['pvt_features', record.features],
-    ['pvt_features_allowed', [...record.featuresAllowed]],
-    ['pvt_features_denied', [...record.featuresDenied]],
-    ['pvt_reserve_history', [...record.reserveHistory]],
-    ['pvt_carrier_data', record.carrierData],
-    ['pvt_region', record.region],
-  ];
-  for (const [key, value] of optional) {
+  for (const [key, valueOf] of OPTIONAL_KEYS) {
+    const value = valueOf(record);
     if (value !== undefined && !isEmptyJson(value)) doc[key] = copy(value);
   }
   return doc;
 }
+
+/** The optional private keys, in 4.3's order, and where the record keeps them (lists are copied, as everything, unless `copy` is false). */
+const OPTIONAL_KEYS: readonly (readonly [string, (record: NumberRecord) => JsonValue | undefined])[] = [
+  ['_rev', (record) => record.rev],
+  ['pvt_assigned_to', (record) => record.assignedTo],
+  ['pvt_previously_assigned_to', (record) => record.previouslyAssignedTo],
+  ['pvt_used_by', (record) => record.usedBy],
+  ['pvt_features', (record) => record.features],
+  ['pvt_features_allowed', (record) => record.featuresAllowed as JsonValue],
+  ['pvt_features_denied', (record) => record.featuresDenied as JsonValue],
+  ['pvt_reserve_history', (record) => record.reserveHistory as JsonValue],
+  ['pvt_carrier_data', (record) => record.carrierData],
+  ['pvt_region', (record) => record.region],
+];
 
 /** `knm_converters:to_db/1` (e.g. `numbers%2F%2B1415`); read and write only accept numbers long enough to have one. */
 function numberDbName(number: string): string {

@@ -81,8 +81,10 @@ export async function createBatch(env: LifecycleEnvironment, rows: readonly Batc
     seen.add(number);
   });
 
-  const tools: BatchTools = {
-    accounts: await readAccounts(env, [requester.authBy, ...rows.map((row) => row.request.assignTo)]),
+  if (pending.length === 0) return outcomes.map((outcome, index) => outcome ?? undecided(rows[index].number));
+  // read along with the first round's numbers, not before them
+  const accountsRead = readAccounts(env, [requester.authBy, ...rows.map((row) => row.request.assignTo)]);
+  const shared: Omit<BatchTools, 'accounts'> = {
     configs: new Map(),
     providers: env.providers ?? providerFor,
     contexts: env.providerContexts ?? providerContexts({ store: env.store, clock: env.clock }),
@@ -90,11 +92,15 @@ export async function createBatch(env: LifecycleEnvironment, rows: readonly Batc
   for (const round of [pending, later]) {
     pending = round;
     for (let attempt = 1; pending.length > 0; attempt += 1) {
-      const retry = await decideAndWrite(env, pending, requester, tools, outcomes, attempt >= CONFLICT_ROUNDS);
+      const retry = await decideAndWrite(env, pending, requester, accountsRead, shared, outcomes, attempt >= CONFLICT_ROUNDS);
       pending = retry;
     }
   }
-  return outcomes.map((outcome, index) => outcome ?? { number: rows[index].number, ok: false, error: new KnmError('unspecified_fault', 500, 'not decided').toJSON() });
+  return outcomes.map((outcome, index) => outcome ?? undecided(rows[index].number));
+}
+
+function undecided(number: string): BatchCreateOutcome {
+  return { number, ok: false, error: new KnmError('unspecified_fault', 500, 'not decided').toJSON() };
 }
 
 /** One round: read, decide, write; answers the rows it settled and returns the rows to decide again. */
@@ -102,15 +108,20 @@ async function decideAndWrite(
   env: LifecycleEnvironment,
   pending: readonly Pending[],
   requester: Requester,
-  tools: BatchTools,
+  accountsRead: Promise<AccountDirectory>,
+  shared: Omit<BatchTools, 'accounts'>,
   outcomes: (BatchCreateOutcome | undefined)[],
   lastRound: boolean,
 ): Promise<Pending[]> {
-  const existing = await readNumbers(env, pending);
-  const porting = await portingNumbers(env, pending.filter((item) => existing.get(item.number) === undefined && item.request.portedIn !== true));
+  // the port requests are asked for every number not said to be ported in; create() looks at them only for new numbers
+  const [existing, porting, accounts] = await Promise.all([
+    readNumbers(env, pending),
+    portingNumbers(env, pending.filter((item) => item.request.portedIn !== true)),
+    accountsRead,
+  ]);
   const policy = { availableModuleName: env.config.available_module_name, portInModuleName: env.config.port_in_module_name };
   const now = env.clock();
-  const { accounts } = tools;
+  const tools: BatchTools = { ...shared, accounts };
   const byDb = new Map<string, Decided[]>();
   const oneByOne: Pending[] = [];
 

@@ -84,8 +84,20 @@ function cleanse(names: readonly string[]): string[] {
   return [...new Set(names.map(legacyProviderToFeature))].sort();
 }
 
+/** cleanse of a policy's own list, made once per list rather than once per number (an import asks for every row). */
+const cleansedPolicyLists = new WeakMap<readonly string[], readonly string[]>();
+
+function cleansePolicyList(names: readonly string[]): readonly string[] {
+  let cleansed = cleansedPolicyLists.get(names);
+  if (cleansed === undefined) {
+    cleansed = cleanse(names);
+    cleansedPolicyLists.set(names, cleansed);
+  }
+  return cleansed;
+}
+
 export function allowedFeatures(record: NumberRecord, policy: FeaturePolicy): string[] {
-  return cleanse(record.featuresAllowed.length > 0 ? record.featuresAllowed : policy.allow);
+  return record.featuresAllowed.length > 0 ? cleanse(record.featuresAllowed) : [...cleansePolicyList(policy.allow)];
 }
 
 export function deniedFeatures(record: NumberRecord, policy: FeaturePolicy, requesterIsAdmin: boolean): string[] {

@@ -12,28 +12,39 @@ export const NUMBERS_DB_PREFIX = 'numbers/';
  * the number is shorter than 5 bytes. No normalization happens here.
  */
 export function toDb(number: string): string | undefined {
+  // an ASCII character is its own byte: no need to encode the whole number to take five
+  if (number.length >= 5 && ASCII_PREFIX.test(number)) return ENCODED_NUMBERS_DB_PREFIX + urlencodeBytes(5, (at) => number.charCodeAt(at));
   const bytes = Buffer.from(number, 'utf8');
   if (bytes.length < 5) return undefined;
-  return encodeDbName(NUMBERS_DB_PREFIX) + urlencodeBytes(bytes.subarray(0, 5));
+  return ENCODED_NUMBERS_DB_PREFIX + urlencodeBytes(5, (at) => bytes[at]);
 }
 
 /** The CouchDB name of toDb(number): `numbers/+1415`. */
 export function toDbName(number: string): string | undefined {
+  // ASCII bytes are characters, and urldecode(urlencode(x)) is x: the usual number needs no round trip
+  if (number.length >= 5 && ASCII_PREFIX.test(number)) return NUMBERS_DB_PREFIX + number.slice(0, 5);
   const encoded = toDb(number);
   return encoded === undefined ? undefined : decodeDbName(encoded);
 }
+
+// eslint-disable-next-line no-control-regex
+const ASCII_PREFIX = /^[\x00-\x7f]{5}/;
+const ENCODED_NUMBERS_DB_PREFIX = encodeDbName(NUMBERS_DB_PREFIX);
 
 /**
  * kz_http_util:urlencode/1: keeps `A–Z a–z 0–9 . - ~ _`, writes a space as `+` and every other byte
  * as `%XX` (uppercase hex).
  */
 export function encodeDbName(name: string): string {
-  return urlencodeBytes(Buffer.from(name, 'utf8'));
+  const bytes = Buffer.from(name, 'utf8');
+  return urlencodeBytes(bytes.length, (at) => bytes[at]);
 }
 
-function urlencodeBytes(bytes: Buffer): string {
+/** The first `count` bytes, each read with `byteAt`. */
+function urlencodeBytes(count: number, byteAt: (at: number) => number): string {
   let encoded = '';
-  for (const byte of bytes) {
+  for (let at = 0; at < count; at += 1) {
+    const byte = byteAt(at);
     const safe =
       (byte >= 0x30 && byte <= 0x39) ||
       (byte >= 0x41 && byte <= 0x5a) ||

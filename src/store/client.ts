@@ -92,7 +92,8 @@ interface CallOptions {
   extraTimeoutMs?: number;
 }
 
-type NanoRequest = nano.RequestOptions & { signal?: AbortSignal };
+/** `dontStringify`: the body is sent as it is (nano's own stringify calls a replacer on every value). */
+type NanoRequest = nano.RequestOptions & { signal?: AbortSignal; dontStringify?: boolean };
 
 interface CouchFailure {
   statusCode?: number;
@@ -128,7 +129,7 @@ export function connectStore(options: StoreOptions): Store {
       db: spec.db,
       path: spec.path,
       qs: spec.qs,
-      body: spec.body,
+      ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body), dontStringify: true }),
       signal: AbortSignal.timeout(requestTimeoutMs + (options.extraTimeoutMs ?? 0)),
     };
     try {

@@ -13,10 +13,11 @@
  *  - validate_doc_update (run by validation.ts in place of express-pouchdb's pouchdb-validation: 403/401 with the reason, per
  *    document in `_bulk_docs`) sees the real database name and the security object everywhere, and
  *    `_bulk_docs` answers in input order (bulk-docs-order.ts);
+ *  - `_all_docs` with keys reads the range of its keys once instead of once per key (keys-scan.ts);
  *  - reduce results are kept per database state instead of re-reduced on every query (view-cache.ts);
  *  - map and reduce functions run as CouchDB runs them: non-strict, sandboxed, compiled once per source
  *    (couch-views.ts, view-functions.ts), and so do validate functions, compiled once per database until a
- *    design document changes, with `_bulk_docs` reading its old documents at once (validation.ts);
+ *    design document changes, with `_bulk_docs` reading its old documents in one keys query (validation.ts);
  *  - closing ends the view builds in hand before the databases close, so no build is left waiting forever
  *    on a closed database in PouchDB's process-wide view queues (couch-views.ts);
  *  - creating a database once an admin exists answers 401 instead of crashing, and a process-level guard
@@ -36,6 +37,7 @@ import { serveAllDbs } from './embedded/all-dbs-route';
 import { giveIds, inInputOrder } from './embedded/bulk-docs-order';
 import { serveChanges } from './embedded/changes-route';
 import { holdCrashGuard } from './embedded/crash-guard';
+import { scanKeysInOneRange } from './embedded/keys-scan';
 import { fromStorageName, illegalDbNameReason, isLegalDbName, toStorageName } from './embedded/db-names';
 import { DbUpdatesLog, serveDbUpdates } from './embedded/db-updates';
 import { LiveFeeds } from './embedded/live-feeds';
@@ -103,7 +105,9 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     mode: 'fullCouchDB',
     // A log line per request costs more than the request on small writes (errors still reach the log);
     // gzip on loopback costs CPU for nothing and would hold back the lines of continuous feeds.
-    overrideMode: { exclude: ['routes/http-log', 'compression'] },
+    // In memory there is no folder to measure: disk-size would stat a missing path on every request (each one's
+    // session reads the _users database's info) and report no disk_size anyway.
+    overrideMode: { exclude: ['routes/http-log', 'compression', ...(dataDir === undefined ? ['disk-size'] : [])] },
     // On disk, the server's configuration (admins among it) is kept beside the data, as CouchDB keeps local.ini.
     ...(dataDir === undefined
       ? { inMemoryConfig: true, logPath: os.devNull }
@@ -113,6 +117,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   // give it the real CouchDB name, so validation sees `numbers/+1415` as it would under CouchDB.
   pouchApp.dbWrapper.registerWrapper((storageName, db, next) => {
     (db as { _db_name?: string })._db_name = fromStorageName(storageName);
+    scanKeysInOneRange(db);
     return next();
   });
   const sharedEvents = Pouch as unknown as SharedEvents;

@@ -63,6 +63,8 @@ const E911_KEYS: Record<string, string> = {
   'e911.postal_code': 'postal_code',
 };
 
+const E911_COLUMNS = Object.entries(E911_KEYS);
+
 export interface ListRowContext {
   /** The holder's account name, when known. */
   readonly accountName?: string;
@@ -89,7 +91,7 @@ export function listRow(record: NumberRecord, context: ListRowContext): Record<L
   row.carrier_module = record.moduleName;
   row['cnam.inbound'] = cell(feature('inbound_cnam').inbound_lookup);
   row['cnam.outbound'] = cell(feature('outbound_cnam').display_name);
-  for (const [column, key] of Object.entries(E911_KEYS)) row[column as ListColumn] = cell(e911[key]);
+  for (const [column, key] of E911_COLUMNS) row[column as ListColumn] = cell(e911[key]);
   row['prepend.enabled'] = cell(feature('prepend').enabled);
   row['prepend.name'] = cell(feature('prepend').name);
   row['prepend.number'] = cell(feature('prepend').number);
@@ -131,13 +133,17 @@ export function publicFieldsOf(cells: Readonly<Record<string, string>>): JsonObj
   const text = (column: string): string | undefined => (cells[column] !== undefined && cells[column] !== '' ? cells[column] : undefined);
   const bool = (column: string): boolean | undefined => (text(column) === undefined ? undefined : text(column) === 'true');
   const group = (name: string, values: Record<string, JsonValue | undefined>): void => {
-    const present = Object.entries(values).filter((entry): entry is [string, JsonValue] => entry[1] !== undefined);
-    if (present.length > 0) fields[name] = Object.fromEntries(present);
+    let present: JsonObject | undefined;
+    for (const key in values) {
+      const value = values[key];
+      if (value !== undefined) (present ??= {})[key] = value;
+    }
+    if (present !== undefined) fields[name] = present;
   };
   const carrierName = text('carrier_name');
   if (carrierName !== undefined) fields.carrier_name = carrierName;
   group('cnam', { display_name: text('cnam.outbound'), inbound_lookup: bool('cnam.inbound') });
-  group('e911', Object.fromEntries(Object.entries(E911_KEYS).map(([column, key]) => [key, text(column)])));
+  group('e911', Object.fromEntries(E911_COLUMNS.map(([column, key]) => [key, text(column)])));
   group('prepend', { enabled: bool('prepend.enabled'), name: text('prepend.name'), number: text('prepend.number') });
   group('ringback', { early: text('ringback.early'), transfer: text('ringback.transfer') });
   const force = bool('force_outbound');

@@ -36,6 +36,21 @@ describe('numbers/db-names', () => {
       expect(toDbName('+14158867900')).to.equal('numbers/+1415');
       expect(toDbName('12')).to.equal(undefined);
     });
+
+    it('encodes the first five bytes of ASCII numbers as of any other', () => {
+      for (let code = 0; code < 128; code += 1) {
+        const number = `+1${String.fromCharCode(code)}23456`;
+        expect(toDb(number)).to.equal(`numbers%2F${encodeDbName(number.slice(0, 5))}`);
+      }
+    });
+
+    it('toDbName is the decoded toDb for every ASCII character and for multi-byte prefixes', () => {
+      for (let code = 0; code < 128; code += 1) {
+        const number = `+1${String.fromCharCode(code)}23456`;
+        expect(toDbName(number)).to.equal(decodeDbName(toDb(number)!));
+      }
+      for (const number of ['é1234', '+1é234', '+123é4', '+1234é']) expect(toDbName(number)).to.equal(decodeDbName(toDb(number)!));
+    });
   });
 
   describe('encodeDbName / decodeDbName (kz_http_util:urlencode/urldecode)', () => {

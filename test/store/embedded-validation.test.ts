@@ -107,4 +107,44 @@ describe('embedded server: validate_doc_update over HTTP', function () {
     const answer = await call('POST', `${db}/_bulk_docs`, { docs: [{ _id: '+14158867900', _rev: current.body._rev, _deleted: true }] });
     expect(answer.body[0]).to.include({ id: '+14158867900', error: 'forbidden' });
   });
+
+  describe('a _bulk_docs batch, which each validate function sees in one call into its sandbox', function () {
+    const batchDb = dbPath('numbers/+1416');
+    // The first function marks the userCtx and secObj it was given: no other document may see the marks.
+    const MARKING = `function (newDoc, oldDoc, userCtx, secObj) {
+      if (userCtx.marked || secObj.marked) throw({ forbidden: newDoc._id + ' saw a mark left by another document' });
+      userCtx.marked = true;
+      secObj.marked = true;
+      if (newDoc.kind === 'a') throw({ forbidden: 'no a' });
+      if (newDoc.kind === 'boom') null.boom;
+      if (oldDoc && oldDoc.kind === 'frozen') throw({ unauthorized: 'frozen' });
+    }`;
+    const SECOND = `function (newDoc) {
+      if (newDoc.kind === 'a') throw({ forbidden: 'the first function refused it already' });
+      if (newDoc.kind === 'b') throw({ forbidden: 'no b' });
+    }`;
+
+    before(async function () {
+      expect((await call('PUT', batchDb)).status).to.equal(201);
+      expect((await call('PUT', `${batchDb}/_design/first`, { validate_doc_update: MARKING })).status).to.equal(201);
+      expect((await call('PUT', `${batchDb}/_design/second`, { validate_doc_update: SECOND })).status).to.equal(201);
+      expect((await call('PUT', `${batchDb}/cold`, { kind: 'frozen' })).status).to.equal(201);
+    });
+
+    it('answers each document as one at a time would: fresh userCtx and secObj, first refusal wins, exceptions per document', async function () {
+      const cold = await call('GET', `${batchDb}/cold`);
+      const answer = await call('POST', `${batchDb}/_bulk_docs`, {
+        docs: [{ _id: 'x1', kind: 'ok' }, { _id: 'x2', kind: 'a' }, { _id: 'x3', kind: 'b' }, { _id: 'x4', kind: 'boom' }, { ...cold.body, kind: 'thawed' }, { _id: 'x5', kind: 'ok' }],
+      });
+      expect(answer.status).to.equal(201);
+      expect(answer.body.map((row: any) => [row.id, row.error ?? 'ok', row.reason ?? ''])).to.deep.equal([
+        ['x1', 'ok', ''],
+        ['x2', 'forbidden', 'no a'],
+        ['x3', 'forbidden', 'no b'],
+        ['x4', 'TypeError', "TypeError: Cannot read properties of null (reading 'boom')"],
+        ['cold', 'unauthorized', 'frozen'],
+        ['x5', 'ok', ''],
+      ]);
+    });
+  });
 });

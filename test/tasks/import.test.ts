@@ -21,14 +21,29 @@ function environment(fixture: FixtureStore, store: Store = fixture.store): Lifec
   return { store, designDocs: fixture.library, rules, config, clock: () => NOW };
 }
 
+/** The fixture's store, but `before` runs once, ahead of the first `_bulk_docs` that writes `number`. */
+function onFirstWriteOf(fixture: FixtureStore, number: string, before: (db: string) => Promise<unknown>): Store {
+  let done = false;
+  return {
+    ...fixture.store,
+    bulkDocs: async (db, docs, options) => {
+      if (!done && docs.some((doc) => doc._id === number)) {
+        done = true;
+        await before(db);
+      }
+      return fixture.store.bulkDocs(db, docs, options);
+    },
+  };
+}
+
 function taskContext(env: LifecycleEnvironment, authBy: string, superAdmin: boolean): TaskContext {
   return { env, authBy, taskAccount: RESELLER, superAdmin, importDefaultCarrier: 'knm_local' };
 }
 
 /** Runs an import of `csv` and answers the report and the result rows as objects. */
-async function runImport(context: TaskContext, action: TaskContext extends never ? never : Parameters<typeof importCsv>[0]['action'], csv: string, batchSize = 2) {
+async function runImport(context: TaskContext, action: TaskContext extends never ? never : Parameters<typeof importCsv>[0]['action'], csv: string, batchSize = 2, concurrency?: number) {
   let output = '';
-  const report = await importCsv({ context, action, input: Readable.from([csv]), write: (text) => void (output += text), batchSize });
+  const report = await importCsv({ context, action, input: Readable.from([csv]), write: (text) => void (output += text), batchSize, concurrency });
   const [header, ...rows] = parseCsv(output);
   expect(header).to.deep.equal([...RESULT_COLUMNS]);
   const results = rows.map((row) => Object.fromEntries(header.map((column, at) => [column, row[at]])));
@@ -98,23 +113,64 @@ describe('tasks: number_management actions over the embedded store', function ()
   });
 
   it('decides a row again when its write met a conflict (someone created the number meanwhile)', async () => {
-    let raced = false;
-    const racing: Store = {
-      ...fixture.store,
-      bulkDocs: async (db, docs, options) => {
-        if (!raced && docs.some((doc) => doc._id === '+15559990020')) {
-          raced = true;
-          await fixture.store.put(db, { _id: '+15559990020', pvt_state: 'in_service', pvt_module_name: 'knm_local', pvt_type: 'number', pvt_assigned_to: MASTER, pvt_db_name: 'numbers%2F%2B1555', pvt_ported_in: false, pvt_created: NOW, pvt_modified: NOW });
-        }
-        return fixture.store.bulkDocs(db, docs, options);
-      },
-    };
+    const racing = onFirstWriteOf(fixture, '+15559990020', (db) =>
+      fixture.store.put(db, { _id: '+15559990020', pvt_state: 'in_service', pvt_module_name: 'knm_local', pvt_type: 'number', pvt_assigned_to: MASTER, pvt_db_name: 'numbers%2F%2B1555', pvt_ported_in: false, pvt_created: NOW, pvt_modified: NOW }),
+    );
     const outcomes = await createBatch(environment(fixture, racing), [
       { number: '+15559990020', request: { assignTo: RESELLER } },
       { number: '+15559990021', request: { assignTo: RESELLER } },
     ], { authBy: 'system' });
     expect(outcomes.map((outcome) => (outcome.ok ? 'ok' : outcome.error.error))).to.deep.equal(['number_exists', 'ok']);
     expect((await fixture.store.get(toDbName('+15559990020')!, '+15559990020')).pvt_assigned_to).to.equal(MASTER);
+  });
+
+  it('keeps the rows of batches run at once in file order, a number in two batches acted on in that order', async () => {
+    // The first batch's writes are held back, so the batches after it finish first unless something waits.
+    const slowFirst = onFirstWriteOf(fixture, '+14158867920', () => new Promise((resolve) => setTimeout(resolve, 300)));
+    const numbers = ['+14158867920', '+14158867921', '+14158867922', '+14158867923', '+14158867920', '+14158867924', '+14158867925', '+14158867921'];
+    const csv = ['e164', ...numbers].join('\n');
+    const { report, results } = await runImport(taskContext(environment(fixture, slowFirst), 'system', true), 'import', csv, 2, 4);
+    expect(results.map((row) => [row.e164, row.error])).to.deep.equal([
+      ['+14158867920', ''],
+      ['+14158867921', ''],
+      ['+14158867922', ''],
+      ['+14158867923', ''],
+      ['+14158867920', 'number +14158867920 already exists'],
+      ['+14158867924', ''],
+      ['+14158867925', ''],
+      ['+14158867921', 'number +14158867921 already exists'],
+    ]);
+    expect(report).to.deep.include({ rows: 8, succeeded: 6 });
+    expect(report.failed.map((failure) => failure.line)).to.deep.equal([6, 9]);
+  });
+
+  it('answers every row of a batch that failed as a whole with why, and goes on with the file', async () => {
+    const failing: Store = {
+      ...fixture.store,
+      getMany: async (db, ids) => {
+        if (ids.includes('+14158867932')) throw new Error('getMany: CouchDB is unavailable for numbers/+1415 (connection refused)');
+        return fixture.store.getMany(db, ids);
+      },
+    };
+    const csv = ['e164', '+14158867930', '+14158867931', '+14158867932', '+14158867933', '+14158867934'].join('\n');
+    const { report, results } = await runImport(taskContext(environment(fixture, failing), 'system', true), 'import', csv);
+    expect(results.map((row) => [row.e164, row.error])).to.deep.equal([
+      ['+14158867930', ''],
+      ['+14158867931', ''],
+      ['+14158867932', 'getMany: CouchDB is unavailable for numbers/+1415 (connection refused)'],
+      ['+14158867933', 'getMany: CouchDB is unavailable for numbers/+1415 (connection refused)'],
+      ['+14158867934', ''],
+    ]);
+    expect(report).to.deep.include({ rows: 5, succeeded: 3 });
+    expect(await fixture.store.getOrNull(toDbName('+14158867934')!, '+14158867934')).to.include({ pvt_state: 'in_service' });
+  });
+
+  it('writes the results of the rows already run when the file turns out bad midway', async () => {
+    let output = '';
+    const csv = 'e164\n+14158867940\n+14158867941\n+14158867942\n"+14158867943';
+    const run = importCsv({ context: taskContext(environment(fixture), 'system', true), action: 'import', input: Readable.from([csv]), write: (text) => void (output += text), batchSize: 2 });
+    await run.then(() => expect.fail('an unterminated quote is bad input'), (error: Error) => expect(error.message).to.match(/unterminated quoted field/));
+    expect(parseCsv(output).slice(1).map((row) => row[0])).to.deep.equal(['+14158867940', '+14158867941', '+14158867942']);
   });
 
   it('runs reserve, update_merge, update_overwrite, release, assign_to and delete row by row', async () => {

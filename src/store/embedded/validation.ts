@@ -5,14 +5,16 @@
  * when the request brought none: a do-nothing validate cost a third of `_bulk_docs` throughput. Here:
  *  - each database's validate functions are compiled once (non-strict, sandboxed, by view-functions.ts) and
  *    kept until a `_design/` document of that database is written or deleted through this database object;
- *  - `_bulk_docs` reads its old documents in one scan of the range of its ids (see readOldDocs);
- *  - a missing userCtx is built once per call, not per document.
+ *  - `_bulk_docs` reads its old documents in one keys query, one scan of the range of its ids (keys-scan.ts);
+ *  - a missing userCtx is built once per call, not per document;
+ *  - each validate function sees a `_bulk_docs` batch in one crossing into its sandbox, not one per document
+ *    (each document still gets its own copies of userCtx and secObj).
  * What validate functions see and what a refusal answers stay as CouchDB has them: design and `_local`
  * documents are not validated, `throw({forbidden})` is 403, `throw({unauthorized})` 401, anything else 500,
  * and `_bulk_docs` reports each refused document in its place and writes the others.
  * One difference: neither document carries `_revisions`. CouchDB gives both with their revision history
  * (couch_query_servers:validate_doc_update, `to_json_obj(Doc, [revs])`) and pouchdb-validation gave both the
- * old document's; the range scan does not read revision trees, and knm's validate functions read neither.
+ * old document's; the keys query does not read revision trees, and knm's validate functions read neither.
  */
 import { randomUUID } from 'node:crypto';
 import { installWrapperMethods, uninstallWrapperMethods } from 'pouchdb-wrappers';
@@ -40,13 +42,8 @@ interface ValidatedDb {
   type(): string;
 }
 
-/** How many rows the old-document scan of a batch may read per document of the batch before it reads the rest one by one. */
-const SCAN_ROWS_PER_ID = 2;
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
-
 interface CompiledValidate {
-  run: ValidateFunction['run'];
+  runMany: ValidateFunction['runMany'];
   /** The design document, inside the function's sandbox: `this` of the call, as couchjs passes it. */
   self: unknown;
 }
@@ -121,7 +118,7 @@ export function useCachedValidation(Pouch: unknown, functions: ViewFunctions): {
     const validators = await validatorsOf(args.base);
     if (validators.length === 0) return;
     const [oldDocs, userCtx] = await Promise.all([readOldDocs(args.base, [String(args.doc._id)]), userCtxOf(args.base, args.options)]);
-    const refusal = runValidators(validators, args.doc, oldDocs.get(String(args.doc._id)) ?? null, userCtx, args.options.secObj ?? {});
+    const refusal = runValidators(validators, [args.doc], oldDocs, userCtx, args.options.secObj ?? {}).get(args.doc);
     if (refusal !== undefined) throw refusal;
   };
 
@@ -142,14 +139,10 @@ export function useCachedValidation(Pouch: unknown, functions: ViewFunctions): {
       for (const doc of docs) doc._id ??= couchId();
       const checked = docs.filter((doc) => !skipsValidation(args.base, doc));
       const validators = checked.length === 0 ? [] : await validatorsOf(args.base);
-      const refusals = new Map<Doc, ValidationRefusal>();
+      let refusals = new Map<Doc, ValidationRefusal>();
       if (validators.length > 0) {
         const [oldDocs, userCtx] = await Promise.all([readOldDocs(args.base, checked.map((doc) => String(doc._id))), userCtxOf(args.base, args.options)]);
-        const secObj = args.options.secObj ?? {};
-        for (const doc of checked) {
-          const refusal = runValidators(validators, doc, oldDocs.get(String(doc._id)) ?? null, userCtx, secObj);
-          if (refusal !== undefined) refusals.set(doc, refusal);
-        }
+        refusals = runValidators(validators, checked, oldDocs, userCtx, args.options.secObj ?? {});
       }
       if (refusals.size === docs.length) return docs.map((doc) => refusals.get(doc));
       args.docs = docs.filter((doc) => !refusals.has(doc));
@@ -189,33 +182,19 @@ async function readValidators(db: ValidatedDb, functions: ViewFunctions): Promis
   return rows.flatMap(({ doc }) => {
     if (typeof doc?.validate_doc_update !== 'string') return [];
     const validate = functions.validate(doc.validate_doc_update);
-    return [{ run: validate.run, self: validate.sandboxValue(doc) }];
+    return [{ runMany: validate.runMany, self: validate.sandboxValue(doc) }];
   });
 }
 
 /**
- * The current revision of each id that has one and is not deleted (pouchdb-validation's oldDoc is null otherwise).
- * PouchDB answers `allDocs({keys})` with one index scan per key, slower than a `get` each; one scan over the
- * range from the lowest id to the highest is far cheaper when the batch covers its range, as an import of
- * new numbers does. The scan stops after a bounded number of rows; the ids beyond it are read one by one.
+ * The current revision of each id that has one and is not deleted (pouchdb-validation's oldDoc is null otherwise),
+ * in one keys query, which the server's databases answer with one scan of the ids' range (keys-scan.ts).
  */
 async function readOldDocs(db: ValidatedDb, ids: string[]): Promise<Map<string, Doc>> {
-  const wanted = [...new Set(ids)].sort();
   const found = new Map<string, Doc>();
-  const readEach = (each: string[]) => Promise.all(each.map((id) => db.get(id).then((doc) => found.set(id, doc), () => undefined)));
-  if (wanted.length === 0) return found;
-  // leveldb orders ids by their UTF-8 bytes, JavaScript by UTF-16 units: the same order for ASCII ids only.
-  if (wanted.some((id) => !ASCII.test(id))) {
-    await readEach(wanted);
-    return found;
-  }
-  const limit = wanted.length * SCAN_ROWS_PER_ID;
-  const { rows } = await db.allDocs({ startkey: wanted[0], endkey: wanted[wanted.length - 1], include_docs: true, limit });
-  const wantedSet = new Set(wanted);
-  for (const row of rows) if (wantedSet.has(row.key) && row.doc !== undefined && row.doc !== null) found.set(row.key, row.doc);
-  if (rows.length < limit) return found;
-  const scannedTo = rows[rows.length - 1].key;
-  await readEach(wanted.filter((id) => id > scannedTo));
+  if (ids.length === 0) return found;
+  const { rows } = await db.allDocs({ keys: ids, include_docs: true });
+  for (const row of rows) if (row.doc !== undefined && row.doc !== null) found.set(row.key, row.doc);
   return found;
 }
 
@@ -226,12 +205,20 @@ async function userCtxOf(db: ValidatedDb, options: ValidationOptions): Promise<u
   return { db: name, name: null, roles: ['_admin'] };
 }
 
-function runValidators(validators: CompiledValidate[], doc: Doc, oldDoc: Doc | null, userCtx: unknown, secObj: unknown): ValidationRefusal | undefined {
-  for (const { run, self } of validators) {
-    const refusal = run(self, doc, oldDoc, userCtx, secObj);
-    if (refusal !== undefined) return refusalOf(refusal, String(doc._id));
+/** Each validate function over the documents none before it refused, a batch per function: the refused documents and why. */
+function runValidators(validators: CompiledValidate[], docs: Doc[], oldDocs: Map<string, Doc>, userCtx: unknown, secObj: unknown): Map<Doc, ValidationRefusal> {
+  const refusals = new Map<Doc, ValidationRefusal>();
+  let passing = docs;
+  for (const { runMany, self } of validators) {
+    if (passing.length === 0) break;
+    const answers = runMany(self, passing, passing.map((doc) => oldDocs.get(String(doc._id)) ?? null), userCtx, secObj);
+    passing.forEach((doc, at) => {
+      const refusal = answers[at];
+      if (refusal !== undefined) refusals.set(doc, refusalOf(refusal, String(doc._id)));
+    });
+    passing = passing.filter((doc) => !refusals.has(doc));
   }
-  return undefined;
+  return refusals;
 }
 
 function refusalOf(refusal: ValidateRefusal, id: string): ValidationRefusal {

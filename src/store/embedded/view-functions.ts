@@ -28,7 +28,11 @@ export interface ValidateRefusal {
 export interface ValidateFunction {
   /** A copy of `value` inside the function's sandbox (the design document, its `this`), made once rather than per call. */
   sandboxValue(value: unknown): unknown;
-  run(self: unknown, newDoc: unknown, oldDoc: unknown, userCtx: unknown, secObj: unknown): ValidateRefusal | undefined;
+  /**
+   * Runs the function over a batch (`oldDocs[i]` is `newDocs[i]`'s, or null), crossing into the sandbox once: for
+   * each document, undefined when it passes, else what it was refused with.
+   */
+  runMany(self: unknown, newDocs: readonly unknown[], oldDocs: readonly unknown[], userCtx: unknown, secObj: unknown): (ValidateRefusal | undefined)[];
 }
 
 /** A function source that does not compile: CouchDB answers such a view with 400 compilation_error. */
@@ -45,10 +49,12 @@ interface SandboxRunners {
   /** Parses JSON into a value of the sandbox, which knm only hands back (the `this` of validate functions). */
   parse(json: string): unknown;
   /**
-   * Runs a validate_doc_update on `[newDoc, oldDoc, userCtx, secObj]` given as JSON, with `self` as `this`:
-   * `` when it passes, `F` or `U` and the JSON of the `forbidden` / `unauthorized` thrown, or `!` and the exception.
+   * Runs a validate_doc_update, with `self` as `this`, on each document of a batch given as the JSON of
+   * `[newDocs, oldDocs]`, with the JSON of userCtx and secObj (each call gets its own copy of those two): the JSON
+   * array of the answers, each `` when the document passes, `F` or `U` and the JSON of the `forbidden` /
+   * `unauthorized` thrown, or `!` and the exception.
    */
-  validate(fn: unknown, self: unknown, argsJson: string): string;
+  validateAll(fn: unknown, self: unknown, docsJson: string, userCtxJson: string, secObjJson: string): string;
 }
 
 /**
@@ -109,23 +115,30 @@ const PRELUDE = `'use strict';
     parse: function (json) {
       return parse(json);
     },
-    validate: function (fn, self, argsJson) {
-      try {
-        var args = parse(argsJson);
-        fn.call(self, args[0], args[1], args[2], args[3]);
-        return '';
-      } catch (error) {
-        try {
-          var thrown = typeof error === 'object' && error !== null ? error : {};
-          if (thrown.unauthorized !== undefined) return 'U' + json(thrown.unauthorized);
-          if (thrown.forbidden !== undefined) return 'F' + json(thrown.forbidden);
-        } catch (e) {
-          return '!' + describe(e);
-        }
-        return '!' + describe(error);
+    validateAll: function (fn, self, docsJson, userCtxJson, secObjJson) {
+      var docs = parse(docsJson);
+      var answers = [];
+      for (var i = 0; i < docs[0].length; i += 1) {
+        answers[i] = validateOne(fn, self, docs[0][i], docs[1][i], parse(userCtxJson), parse(secObjJson));
       }
+      return stringify(answers);
     },
   };
+  function validateOne(fn, self, newDoc, oldDoc, userCtx, secObj) {
+    try {
+      fn.call(self, newDoc, oldDoc, userCtx, secObj);
+      return '';
+    } catch (error) {
+      try {
+        var thrown = typeof error === 'object' && error !== null ? error : {};
+        if (thrown.unauthorized !== undefined) return 'U' + json(thrown.unauthorized);
+        if (thrown.forbidden !== undefined) return 'F' + json(thrown.forbidden);
+      } catch (e) {
+        return '!' + describe(e);
+      }
+      return '!' + describe(error);
+    }
+  }
 })`;
 
 interface Compiled {
@@ -175,18 +188,15 @@ export class ViewFunctions {
   }
 
   /**
-   * The validate_doc_update function of `source`, called with `self` (a value from `sandboxValue`) as `this`:
-   * undefined when the document passes, else what it refused with.
+   * The validate_doc_update function of `source`, called with `self` (a value from `sandboxValue`) as `this`.
    */
   validate(source: string): ValidateFunction {
     const { fn, runners } = this.compile(source);
     return {
       sandboxValue: (value) => runners.parse(JSON.stringify(value)),
-      run: (self, newDoc, oldDoc, userCtx, secObj) => {
-        const answer = runners.validate(fn, self, JSON.stringify([newDoc, oldDoc, userCtx, secObj]));
-        if (answer === '') return undefined;
-        if (answer.startsWith('!')) return { kind: 'exception', reason: answer.slice(1) };
-        return { kind: answer.startsWith('U') ? 'unauthorized' : 'forbidden', reason: JSON.parse(answer.slice(1)) as unknown };
+      runMany: (self, newDocs, oldDocs, userCtx, secObj) => {
+        const answers = JSON.parse(runners.validateAll(fn, self, JSON.stringify([newDocs, oldDocs]), JSON.stringify(userCtx) ?? 'null', JSON.stringify(secObj) ?? 'null')) as string[];
+        return answers.map(refusalOf);
       },
     };
   }
@@ -220,4 +230,11 @@ export class ViewFunctions {
     }
     return compiled;
   }
+}
+
+/** A sandbox's answer to one document: '' passes; `!` an exception, `U` / `F` the JSON of what was thrown. */
+function refusalOf(answer: string): ValidateRefusal | undefined {
+  if (answer === '') return undefined;
+  if (answer.startsWith('!')) return { kind: 'exception', reason: answer.slice(1) };
+  return { kind: answer.startsWith('U') ? 'unauthorized' : 'forbidden', reason: JSON.parse(answer.slice(1)) as unknown };
 }
