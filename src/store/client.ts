@@ -10,6 +10,7 @@
 import nano from 'nano';
 import { errorFromCouchAnswer, StoreError, unavailable, type StoreErrorContext } from './errors';
 import { redactUrl } from './connection';
+import { scrubCredentials } from './scrub';
 import type {
   BulkDocResult,
   ChangesBatch,
@@ -117,11 +118,7 @@ export function connectStore(options: StoreOptions): Store {
   const retryBaseMs = options.retryBaseMs ?? 100;
   const pollMs = options.dbUpdatesPollMs ?? 1_000;
 
-  function scrub(text: string): string {
-    let clean = text.replace(/\/\/[^/@\s]*@/g, '//');
-    for (const secret of secrets) clean = clean.split(secret).join('***');
-    return clean;
-  }
+  const scrub = (text: string): string => scrubCredentials(text, secrets);
 
   async function once<T>(context: StoreErrorContext, spec: RequestSpec, options: CallOptions): Promise<T> {
     const request: NanoRequest = {
