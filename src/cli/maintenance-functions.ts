@@ -192,7 +192,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     describe: 'install or update the design documents of every number database (knm refresh-numbers-dbs)',
     run: async (context) => {
       const env = await context.environment();
-      const report = await refreshNumberDbs({ store: env.store, library: env.designDocs, log: (line) => context.log(line) });
+      const report = await refreshNumberDbs({ store: env.store, library: env.designDocs, log: (line) => context.log(line), step: context.step });
       return deploymentResult(report);
     },
   },
@@ -214,7 +214,7 @@ export const MAINTENANCE_FUNCTIONS: readonly MaintenanceFunction[] = [
     describe: "install Kazoo's and knm's design documents everywhere they belong: fixed, number and account databases",
     run: async (context) => {
       const env = await context.environment();
-      const report = await registerViews(env.store, env.designDocs, env.config.classifiers, (line) => context.log(line));
+      const report = await registerViews(env.store, env.designDocs, env.config.classifiers, { log: (line) => context.log(line), step: context.step });
       return deploymentResult(report);
     },
   },

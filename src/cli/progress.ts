@@ -87,3 +87,31 @@ export function formatDuration(seconds: number): string {
   const secs = whole % 60;
   return hours > 0 ? `${hours}h${String(minutes).padStart(2, '0')}m` : minutes > 0 ? `${minutes}m${String(secs).padStart(2, '0')}s` : `${secs}s`;
 }
+
+/** Progress of a command whose work comes in loops, each with its own total and unit, and its log lines. */
+export interface CommandProgress {
+  /** A line on stderr, prefixed with the command; it first clears a bar being drawn. */
+  log(line: string): void;
+  /** `done` of `total` in the current loop; a new `unit` closes the previous bar and starts another. */
+  step(done: number, total: number, unit?: string): void;
+  finish(): void;
+}
+
+export function commandProgress(command: string, stream: NodeJS.WriteStream = process.stderr): CommandProgress {
+  let progress: Progress | undefined;
+  let current: string | undefined;
+  return {
+    log: (line) => stream.write(`${progress !== undefined && stream.isTTY === true ? '\r\u001b[K' : ''}${command}: ${line}\n`),
+    step(done, total, unit = 'databases') {
+      if (progress === undefined || unit !== current) {
+        progress?.finish();
+        progress = startProgress({ label: `${command} (${unit})`, total, stream });
+        current = unit;
+      }
+      // a loop run again with the same unit (fix-account-db-numbers) counts its own databases
+      progress.total(total);
+      progress.update(done);
+    },
+    finish: () => progress?.finish(),
+  };
+}

@@ -7,7 +7,7 @@
  */
 import type { Classifiers } from '../config/number-manager';
 import { accountDbName } from '../numbers/db-names';
-import { deployDesignDocs, refreshAccountDbs, refreshNumberDbs, type BootstrapReport, type DesignDocDeployment } from '../store/bootstrap';
+import { deployDesignDocs, refreshAccountDbs, refreshNumberDbs, type BootstrapReport, type DesignDocDeployment, type RefreshOptions } from '../store/bootstrap';
 import type { Store } from '../store/client';
 import { FIXED_DATABASES, type DesignDoc, type DesignDocLibrary } from '../store/design-docs';
 import { ACCOUNT_NUMBERS_DESIGN_DOC, withNumberServicesView } from '../store/number-services-view';
@@ -47,7 +47,12 @@ export type RegisterViewsReport = Pick<BootstrapReport, 'designDocs' | 'failures
  * them at once: the fixed databases that exist, every number database, every account database (its
  * `_design/numbers` with `reconcile_services` from the classifiers in force). A second run writes nothing.
  */
-export async function registerViews(store: Store, library: DesignDocLibrary, classifiers: Classifiers, log?: (line: string) => void): Promise<RegisterViewsReport> {
+export async function registerViews(
+  store: Store,
+  library: DesignDocLibrary,
+  classifiers: Classifiers,
+  { log, step }: Pick<RefreshOptions, 'log' | 'step'> = {},
+): Promise<RegisterViewsReport> {
   const designDocs: DesignDocDeployment[] = [];
   const failures: RegisterViewsReport['failures'] = [];
   for (const db of FIXED_DATABASES) {
@@ -61,8 +66,8 @@ export async function registerViews(store: Store, library: DesignDocLibrary, cla
       failures.push({ db, reason: error instanceof Error ? error.message : String(error) });
     }
   }
-  const numbers = await refreshNumberDbs({ store, library, log, skip: new Set(FIXED_DATABASES) });
-  const accounts = await refreshAccountDbs({ store, library, log, classifiers });
+  const numbers = await refreshNumberDbs({ store, library, log, step, skip: new Set(FIXED_DATABASES) });
+  const accounts = await refreshAccountDbs({ store, library, log, step, classifiers });
   return { designDocs: [...designDocs, ...numbers.designDocs, ...accounts.designDocs], failures: [...numbers.failures, ...accounts.failures] };
 }
 

@@ -53,6 +53,8 @@ export interface BootstrapOptions {
   now: number;
   /** Progress lines for people (stderr in the CLI). */
   log?: (line: string) => void;
+  /** Progress of the number databases, then of the account databases (RefreshOptions.step). */
+  step?: RefreshOptions['step'];
   /** Number databases deployed at once (default 8). */
   concurrency?: number;
 }
@@ -127,6 +129,11 @@ export interface RefreshOptions {
   concurrency?: number;
   /** Databases already handled (bootstrap deploys the pools with couchdb-bootstrap). */
   skip?: ReadonlySet<string>;
+  /**
+   * Called after each database, written or failed, with the loop's unit (`number databases`, `account databases`):
+   * a progress bar in the CLI. When given, only failures are logged line by line; what was written is in the report.
+   */
+  step?: (done: number, total: number, unit?: string) => void;
 }
 
 /**
@@ -165,10 +172,10 @@ async function deployToEach(
   dbs: readonly string[],
   wantedFor: (db: string) => DesignDoc[],
   noun: string,
-  options: Pick<RefreshOptions, 'store' | 'log' | 'concurrency'>,
+  options: Pick<RefreshOptions, 'store' | 'log' | 'concurrency' | 'step'>,
 ): Promise<Pick<BootstrapReport, 'designDocs' | 'failures'>> {
-  const { store, log = () => undefined } = options;
-  log(`${dbs.length} ${noun}${dbs.length === 1 ? '' : 's'} to check`);
+  const { store, log = () => undefined, step } = options;
+  if (step === undefined) log(`${dbs.length} ${noun}${dbs.length === 1 ? '' : 's'} to check`);
   const designDocs: DesignDocDeployment[] = [];
   const failures: BootstrapReport['failures'] = [];
   let done = 0;
@@ -176,14 +183,15 @@ async function deployToEach(
     try {
       const deployment = await deployDesignDocs(store, db, wantedFor(db));
       designDocs.push(deployment);
-      if (deployment.written.length > 0) log(`${db}: wrote ${deployment.written.join(', ')}`);
+      if (deployment.written.length > 0 && step === undefined) log(`${db}: wrote ${deployment.written.join(', ')}`);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       failures.push({ db, reason });
       log(`${db}: failed: ${reason}`);
     }
     done += 1;
-    if (done % 500 === 0) log(`${done}/${dbs.length} ${noun}s checked`);
+    if (step !== undefined) step(done, dbs.length, `${noun}s`);
+    else if (done % 500 === 0) log(`${done}/${dbs.length} ${noun}s checked`);
   });
   designDocs.sort((a, b) => (a.db < b.db ? -1 : a.db > b.db ? 1 : 0));
   return { designDocs, failures };

@@ -111,10 +111,13 @@ function examples(csv: string): Record<string, string[] | { skip: string }> {
 
 /**
  * Long work and the unit its progress counts, drawn by src/cli/progress.ts on stderr (a bar on a terminal, else
- * plain lines; the last one when the work is done). refresh-numbers-dbs, register-views and bootstrap log a line
- * per database written instead: their loop (src/store/bootstrap.ts) reports no steps yet.
+ * plain lines; the last one when the work is done). bootstrap and register-views draw one for the number databases,
+ * then one for the account databases.
  */
 const LONG_COMMANDS: Record<string, string> = {
+  bootstrap: 'knm bootstrap (number databases)',
+  'refresh-numbers-dbs': 'knm refresh-numbers-dbs (number databases)',
+  'register-views': 'knm register-views (number databases)',
   import: 'knm import (find)',
   'generate-numbers': 'knm generate-numbers (numbers)',
   migrate: 'knm migrate (databases)',

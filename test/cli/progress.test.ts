@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatDuration, startProgress } from '../../src/cli/progress';
+import { commandProgress, formatDuration, startProgress } from '../../src/cli/progress';
 
 /** A stream that records what is written, a terminal or not. */
 function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
@@ -40,5 +40,27 @@ describe('cli: progress', () => {
     progress.finish();
     expect(stream.text).to.equal('');
     expect([formatDuration(59), formatDuration(61), formatDuration(3720), formatDuration(Infinity)]).to.deep.equal(['59s', '1m01s', '1h02m', '?']);
+  });
+
+  it('a command of several loops: one bar per unit, each ending on its N/N line; log lines clear the bar', () => {
+    const stream = fakeStream(false);
+    const progress = commandProgress('knm bootstrap', stream);
+    progress.log('store http://x');
+    for (const done of [1, 2]) progress.step(done, 2, 'number databases');
+    for (const done of [1, 2, 3]) progress.step(done, 3, 'account databases');
+    progress.finish();
+    const lines = stream.text.split('\n').filter(Boolean);
+    expect(lines[0]).to.equal('knm bootstrap: store http://x');
+    expect(lines.filter((line) => / 100\.0% /.test(line)).map((line) => line.split(' 100.0%')[0])).to.deep.equal([
+      'knm bootstrap (number databases): 2/2',
+      'knm bootstrap (account databases): 3/3',
+    ]);
+
+    const tty = fakeStream(true);
+    const drawn = commandProgress('knm register-views', tty);
+    drawn.step(1, 4);
+    drawn.log('numbers/+1415: failed: boom');
+    expect(tty.text.startsWith(`\rknm register-views (databases): [${'#'.repeat(8)}`)).to.equal(true);
+    expect(tty.text.endsWith('\r\u001b[Kknm register-views: numbers/+1415: failed: boom\n')).to.equal(true);
   });
 });

@@ -204,6 +204,22 @@ describe('bootstrap over HTTP (embedded server)', function () {
     expect(await store.view('numbers/+1212', 'knm', 'hunt')).to.have.nested.property('rows[0].value.state', 'in_service');
   });
 
+  it('reports a step after each database (progress) instead of a line per database written', async () => {
+    await run();
+    for (const db of ['numbers/+1212', 'numbers/+1213', 'numbers/+1214']) await store.createDb(db);
+    const steps: [number, number, string | undefined][] = [];
+    const lines: string[] = [];
+    const report = await refreshNumberDbs({ store, library, concurrency: 2, log: (line) => lines.push(line), step: (done, total, unit) => steps.push([done, total, unit]) });
+    expect(report.designDocs.filter(({ written }) => written.length > 0)).to.have.length(3);
+    // the pools (numbers/managed, numbers/inum) are number databases too
+    expect(steps).to.deep.equal([1, 2, 3, 4, 5].map((done) => [done, 5, 'number databases']));
+    expect(lines).to.deep.equal([]);
+    // without a step, the loop still logs what it wrote
+    await store.createDb('numbers/+1215');
+    await refreshNumberDbs({ store, library, log: (line) => lines.push(line) });
+    expect(lines).to.deep.equal(['6 number databases to check', 'numbers/+1215: wrote _design/numbers, _design/knm, _design/knm_validate']);
+  });
+
   it('a number written through knm into a missing database creates it with its design documents', async () => {
     await run();
     const db = 'numbers/+3312';

@@ -10,6 +10,7 @@ import { resolveStoreUrl } from '../../store/connection';
 import { loadDesignDocs } from '../../store/design-docs';
 import { systemClock } from '../../time';
 import { printResult } from '../output';
+import { commandProgress } from '../progress';
 import type { StartService } from '../start-services';
 import type { CommandRegistration } from './index';
 
@@ -30,11 +31,14 @@ export const registerBootstrap: CommandRegistration = (parser: Argv) =>
     async (argv) => {
       const target = resolveStoreUrl({ env: process.env, couchOption: typeof argv.couch === 'string' ? argv.couch : undefined });
       const store = connectStore(target);
-      const log = (line: string): void => {
-        process.stderr.write(`knm bootstrap: ${line}\n`);
-      };
-      log(`store ${store.url}`);
-      const report = await bootstrap({ store, target, library: await loadDesignDocs(), now: systemClock(), log });
+      const progress = commandProgress('knm bootstrap');
+      progress.log(`store ${store.url}`);
+      let report;
+      try {
+        report = await bootstrap({ store, target, library: await loadDesignDocs(), now: systemClock(), log: progress.log, step: progress.step });
+      } finally {
+        progress.finish();
+      }
       printResult(argv.json === true, report, () => [
         `databases created: ${report.createdDbs.length > 0 ? report.createdDbs.join(', ') : 'none (all existed)'}`,
         ...report.config.map(({ id, created }) => `system_config/${id}: ${created ? "written with Kazoo's defaults" : 'kept as it is'}`),

@@ -7,7 +7,7 @@ import type { Argv } from 'yargs';
 import { openEnvironment } from '../environment';
 import { checkArity, MAINTENANCE_FUNCTIONS, MaintenanceContext, MaintenanceFunction, usageOf } from '../maintenance-functions';
 import { printResult, UsageError } from '../output';
-import { startProgress, type Progress } from '../progress';
+import { commandProgress } from '../progress';
 import type { CommandRegistration } from './index';
 
 /** Runs one maintenance function and prints its result; shared with `knm sup`. */
@@ -15,17 +15,11 @@ export async function runMaintenance(fn: MaintenanceFunction, args: readonly str
   const problem = checkArity(fn, args);
   if (problem !== undefined) throw new UsageError(problem, usageOf(fn, options.command));
   let opened: ReturnType<typeof openEnvironment> | undefined;
-  let progress: Progress | undefined;
+  const progress = commandProgress(options.command);
   const context: MaintenanceContext = {
     environment: async () => (await (opened ??= openEnvironment(options.couch, options.command))).environment,
-    // a line written while a bar is drawn first clears the bar's line
-    log: (line) => process.stderr.write(`${progress !== undefined && process.stderr.isTTY ? '\r\u001b[K' : ''}${options.command}: ${line}\n`),
-    step: (done, total, unit = 'databases') => {
-      progress ??= startProgress({ label: `${options.command} (${unit})`, total });
-      // a function of several loops (fix-account-db-numbers) counts each loop's databases in turn
-      progress.total(total);
-      progress.update(done);
-    },
+    log: progress.log,
+    step: progress.step,
   };
   let result;
   try {
@@ -35,7 +29,7 @@ export async function runMaintenance(fn: MaintenanceFunction, args: readonly str
     if (error instanceof UsageError) throw error.withUsage(usageOf(fn, options.command));
     throw error;
   } finally {
-    progress?.finish();
+    progress.finish();
   }
   printResult(options.json, result.value, () => result.lines);
   if (result.failed > 0) process.exitCode = 1;

@@ -10,6 +10,7 @@ import { resolveStoreUrl } from '../../store/connection';
 import { loadDesignDocs } from '../../store/design-docs';
 import { integerOption } from '../arguments';
 import { printResult } from '../output';
+import { commandProgress } from '../progress';
 import { deploymentLines } from './bootstrap';
 import type { CommandRegistration } from './index';
 
@@ -21,11 +22,14 @@ export const registerRefreshNumbersDbs: CommandRegistration = (parser: Argv) =>
       .option('concurrency', integerOption('concurrency', 1, 8, 'databases handled at once')),
     async (argv) => {
       const store = connectStore(resolveStoreUrl({ env: process.env, couchOption: typeof argv.couch === 'string' ? argv.couch : undefined }));
-      const log = (line: string): void => {
-        process.stderr.write(`knm refresh-numbers-dbs: ${line}\n`);
-      };
-      log(`store ${store.url}`);
-      const report = await refreshNumberDbs({ store, library: await loadDesignDocs(), log, concurrency: argv.concurrency });
+      const progress = commandProgress('knm refresh-numbers-dbs');
+      progress.log(`store ${store.url}`);
+      let report;
+      try {
+        report = await refreshNumberDbs({ store, library: await loadDesignDocs(), log: progress.log, step: progress.step, concurrency: argv.concurrency });
+      } finally {
+        progress.finish();
+      }
       printResult(argv.json === true, report, () => deploymentLines(report));
       if (report.failures.length > 0) process.exitCode = 1;
     },
