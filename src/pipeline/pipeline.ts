@@ -8,7 +8,7 @@
  *
  * A database woken while it is being read is read again right after, so a wake-up is never lost and a
  * database is never read by two batches at once. A new number database gets knm's design documents before
- * its first change is read. The store going away is waited out with backoff and reading resumes from the
+ * its first change is read; a new account database gets Kazoo's account `_design/numbers` (account-dbs.ts). The store going away is waited out with backoff and reading resumes from the
  * checkpoint. `stop()` lets each database finish and checkpoint the batch in hand.
  *
  * With `leases`, this is one of several workers: it reads only the databases it holds a lease on (leases/),
@@ -29,6 +29,7 @@ import type { ChangeRow } from '../store/types';
 import { loadDesignDocs, type DesignDocLibrary } from '../store/design-docs';
 import { systemClock, type Clock } from '../time';
 import { readPipelineConfig, SYSTEM_CONFIG_DB, type PipelineConfig } from './config';
+import { watchAccountDbs } from './account-dbs';
 import { backoffMs, sleep, watchDatabases, type DatabaseEvent } from './databases';
 import { drainDb, isStoreOutage, type FollowerContext } from './follower';
 import type { Leases } from './leases/leases';
@@ -152,6 +153,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...(options.onChange !== undefined ? { onChange: options.onChange } : {}),
   };
 
+  const accountDbs = watchAccountDbs({ store, designDocs, classifiers: () => config.numberManager.classifiers, logger, metrics });
+
   const wake$ = new Subject<string>();
   const following: Subscription = wake$
     .pipe(mergeMap((db) => defer(() => readDatabase(db)), options.dbConcurrency ?? 8))
@@ -237,6 +240,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   }
 
   function onDatabaseEvent(event: DatabaseEvent): void {
+    accountDbs.onEvent(event);
     if (event.db === SYSTEM_CONFIG_DB) {
       if (event.type !== 'existing') void reloadConfig();
       return;
@@ -286,6 +290,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       },
       // The first purge round runs once the databases that exist are known, then every period.
       listed: () => {
+        accountDbs.listed();
         if (purgeTimer === undefined && !stopping && !aborted) {
           purgeTimer = timer(0, options.purgeIntervalMs ?? 3_600_000).subscribe(() => purging.next(() => undefined));
         }
@@ -354,7 +359,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       purgeTimer?.unsubscribe();
       purgeSubscription.unsubscribe();
       await idle();
-      await Promise.all(purgesInHand);
+      await Promise.all([...purgesInHand, accountDbs.stop()]);
       following.unsubscribe();
       flushing.unsubscribe();
       redelivering.unsubscribe();
@@ -373,7 +378,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       flushing.unsubscribe();
       redelivering.unsubscribe();
       await idle();
-      await Promise.all(purgesInHand);
+      await Promise.all([...purgesInHand, accountDbs.stop()]);
       following.unsubscribe();
     },
   };
