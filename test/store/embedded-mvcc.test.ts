@@ -137,6 +137,26 @@ describe('embedded server: MVCC across a database deleted and created again', fu
     });
   }
 
+  it('gives the same revisions to the same edits in each life of a database, as CouchDB does: an old copy fits a new life that reached its revision', async function () {
+    // Revision ids hash the edit (body and parent), in CouchDB (couch_db:new_revid) as in PouchDB: the same edits
+    // after a re-creation give the same ids. A writer whose copy predates the delete is refused only where the
+    // new life's document differs; "two claims from one revision both succeeded" across a re-creation is this.
+    const server = await start(MODES[0].options);
+    const lives: string[][] = [];
+    for (let life = 0; life < 2; life += 1) {
+      expect((await http(server.url, 'PUT', dbPath(DB))).status).to.equal(201);
+      const created = await http(server.url, 'PUT', DOC_PATH, { state: 'pending' });
+      const claimed = await http(server.url, 'PUT', DOC_PATH, { _rev: created.body.rev, state: 'sending', claimed_by: 'w1' });
+      lives.push([created.body.rev, claimed.body.rev]);
+      if (life === 0) expect((await http(server.url, 'DELETE', dbPath(DB))).status).to.equal(200);
+    }
+    expect(lives[1]).to.deep.equal(lives[0]);
+    const fromTheFirstLife = await http(server.url, 'PUT', DOC_PATH, { _rev: lives[0][1], state: 'delivered' });
+    expect(fromTheFirstLife.status).to.equal(201);
+    const claimedAgain = await http(server.url, 'PUT', DOC_PATH, { _rev: lives[0][0], state: 'sending', claimed_by: 'w1' });
+    expect(claimedAgain.status).to.equal(409);
+  });
+
   describe('two servers of one process with databases of the same name', function () {
     it('a database deleted on one server is still there on the other, which later deletes and re-creates its own', async function () {
       const first = await start(MODES[0].options);
