@@ -21,7 +21,9 @@
  *  - closing ends the view builds in hand before the databases close, so no build is left waiting forever
  *    on a closed database in PouchDB's process-wide view queues (couch-views.ts);
  *  - creating a database once an admin exists answers 401 instead of crashing, and a process-level guard
- *    survives anything else express-pouchdb throws (crash-guard.ts).
+ *    survives anything else express-pouchdb throws (crash-guard.ts);
+ *  - several servers in one process keep apart databases of the same name: each hears only its own databases'
+ *    creations and deletions, and a database deleted on one is not taken for deleted on another (own-events.ts).
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -41,6 +43,7 @@ import { scanKeysInOneRange } from './embedded/keys-scan';
 import { fromStorageName, illegalDbNameReason, isLegalDbName, toStorageName } from './embedded/db-names';
 import { DbUpdatesLog, serveDbUpdates } from './embedded/db-updates';
 import { LiveFeeds } from './embedded/live-feeds';
+import { announce, hearOnlyOwnDestruction, isOwnAnnouncement } from './embedded/own-events';
 import type { PouchDb } from './embedded/pouch';
 import { encodeSeq } from './embedded/seq';
 import { rawQuery } from './embedded/raw-query';
@@ -121,12 +124,14 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     return next();
   });
   const sharedEvents = Pouch as unknown as SharedEvents;
-  const listenersBefore = snapshotListeners(sharedEvents);
-  const own = trackOwnDbs(sharedEvents, Pouch);
-  await pouchApp.setPouchDB(Pouch);
+  const { own, ownListeners } = await oneSetupAtATime(async () => {
+    const listenersBefore = snapshotListeners(sharedEvents);
+    const tracked = trackOwnDbs(sharedEvents, Pouch);
+    await pouchApp.setPouchDB(Pouch);
+    return { own: tracked, ownListeners: hearOnlyOwnEvents(sharedEvents, listenersAddedSince(sharedEvents, listenersBefore), Pouch) };
+  });
   // After setPouchDB: express-pouchdb's validation daemon has just put pouchdb-validation on the class.
   const validation = useCachedValidation(Pouch, viewFunctions);
-  const ownListeners = hearOnlyOwnEvents(sharedEvents, listenersAddedSince(sharedEvents, listenersBefore), own);
   listOnlyOwnDbs(statics, (name) => (dataDir !== undefined ? fs.existsSync(path.join(dataDir, name)) : own.opened.has(name)));
   answerDbCreationFailures(statics);
 
@@ -274,6 +279,18 @@ type OwnListener = { event: string; listener: (...args: unknown[]) => void };
 
 const POUCH_EVENTS = ['created', 'destroyed', 'ref', 'unref'];
 
+let setups: Promise<unknown> = Promise.resolve();
+
+/**
+ * A server's listeners are told from the others' by what the shared emitter gained while express-pouchdb set up
+ * its class: two servers setting up at once took each other's listeners (and each heard the other's databases).
+ */
+function oneSetupAtATime<T>(setup: () => Promise<T>): Promise<T> {
+  const done = setups.then(setup);
+  setups = done.catch(() => undefined);
+  return done;
+}
+
 function snapshotListeners(events: SharedEvents): Map<string, Set<unknown>> {
   return new Map(POUCH_EVENTS.map((event) => [event, new Set<unknown>(events.listeners(event))]));
 }
@@ -291,8 +308,6 @@ function removeListeners(events: SharedEvents, own: OwnListener[]): void {
 interface OwnDbs {
   /** Names this server's own PouchDB class opened. */
   opened: Set<string>;
-  /** The name whose `created` / `destroyed` announcement, about to be made, comes from this server. */
-  announcing: Map<string, string>;
 }
 
 /**
@@ -300,31 +315,27 @@ interface OwnDbs {
  * object emits `created` or `destroyed` on itself right before the process-wide announcement.
  */
 function trackOwnDbs(events: SharedEvents, Pouch: unknown): OwnDbs {
-  const own: OwnDbs = { opened: new Set(), announcing: new Map() };
+  const own: OwnDbs = { opened: new Set() };
   events.on('ref', (...args: unknown[]) => {
     const db = args[0] as (NodeJS.EventEmitter & { constructor?: unknown; name?: unknown }) | undefined;
     if (db === undefined || db.constructor !== Pouch || typeof db.name !== 'string') return;
     const name = db.name;
     own.opened.add(name);
-    // The announcement follows synchronously; the mark is gone before anything else can be announced.
-    const announce = (event: string): void => {
-      own.announcing.set(event, name);
-      queueMicrotask(() => own.announcing.delete(event));
-    };
-    db.prependOnceListener('created', () => announce('created'));
+    hearOnlyOwnDestruction(db as NodeJS.EventEmitter & { name: string }, Pouch);
+    db.prependOnceListener('created', () => announce(Pouch, 'created', name));
     db.prependOnceListener('destroyed', (fromConstructor?: unknown) => {
-      if (fromConstructor !== true) announce('destroyed');
+      if (fromConstructor !== true) announce(Pouch, 'destroyed', name);
     });
   });
   return own;
 }
 
 /** Replaces this server's `created` / `destroyed` listeners with ones that hear only its own databases. */
-function hearOnlyOwnEvents(events: SharedEvents, added: OwnListener[], own: OwnDbs): OwnListener[] {
+function hearOnlyOwnEvents(events: SharedEvents, added: OwnListener[], Pouch: unknown): OwnListener[] {
   return added.map(({ event, listener }) => {
     if (event !== 'created' && event !== 'destroyed') return { event, listener };
     const filtered = (...args: unknown[]): void => {
-      if (own.announcing.get(event) !== args[0]) return;
+      if (!isOwnAnnouncement(Pouch, event, args[0])) return;
       listener(...args);
     };
     events.removeListener(event, listener);

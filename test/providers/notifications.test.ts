@@ -11,8 +11,6 @@ import { startEmbeddedServer, type EmbeddedServer } from '../../src/store/embedd
 import { fixtureNumber } from '../helpers/kazoo-roles';
 
 const NOTICE: Notice = { kind: 'cnam_request', number: '+14155550100', accountId: 'account0000000000000000000000002', payload: { Cnam: { display_name: 'A' } } };
-/** Each test's notices are its own (a database deleted and created again is not a clean slate on the embedded server). */
-let tests = 0;
 
 describe('providers: the notifications database and webhook delivery', function () {
   this.timeout(30_000);
@@ -43,11 +41,12 @@ describe('providers: the notifications database and webhook delivery', function 
     await server.close();
   });
   let notice: Notice;
-  beforeEach(() => {
+  beforeEach(async () => {
     posts = [];
     answer = 200;
-    tests += 1;
-    notice = { ...NOTICE, number: `+1415555${String(tests).padStart(4, '0')}` };
+    // A clean slate, and the same notice in each test: every life of the database goes through the same revisions.
+    await store.deleteDb(NOTIFICATIONS_DB);
+    notice = NOTICE;
   });
 
   /** `url` null: no webhook configured. */
