@@ -20,6 +20,9 @@
  *    design document changes, with `_bulk_docs` reading its old documents in one keys query (validation.ts);
  *  - closing ends the view builds in hand before the databases close, so no build is left waiting forever
  *    on a closed database in PouchDB's process-wide view queues (couch-views.ts);
+ *  - the list of databases, asked by every request, is kept until a database is created or destroyed;
+ *  - an anonymous request reuses the anonymous session instead of reading the `_users` database each time
+ *    (anonymous-session.ts);
  *  - creating a database once an admin exists answers 401 instead of crashing, and a process-level guard
  *    survives anything else express-pouchdb throws (crash-guard.ts).
  */
@@ -34,6 +37,7 @@ import { getOrCreateDB } from 'express-pouchdb/lib/create-or-delete-dbs';
 import PouchDB from 'pouchdb';
 import memoryAdapter from 'pouchdb-adapter-memory';
 import { serveAllDbs } from './embedded/all-dbs-route';
+import { reuseAnonymousSession } from './embedded/anonymous-session';
 import { giveIds, inInputOrder } from './embedded/bulk-docs-order';
 import { serveChanges } from './embedded/changes-route';
 import { holdCrashGuard } from './embedded/crash-guard';
@@ -124,10 +128,13 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   const listenersBefore = snapshotListeners(sharedEvents);
   const own = trackOwnDbs(sharedEvents, Pouch);
   await pouchApp.setPouchDB(Pouch);
+  reuseAnonymousSession(pouchApp);
   // After setPouchDB: express-pouchdb's validation daemon has just put pouchdb-validation on the class.
   const validation = useCachedValidation(Pouch, viewFunctions);
-  const ownListeners = hearOnlyOwnEvents(sharedEvents, listenersAddedSince(sharedEvents, listenersBefore), own);
-  listOnlyOwnDbs(statics, (name) => (dataDir !== undefined ? fs.existsSync(path.join(dataDir, name)) : own.opened.has(name)));
+  const ownListeners = [
+    ...hearOnlyOwnEvents(sharedEvents, listenersAddedSince(sharedEvents, listenersBefore), own),
+    ...listOnlyOwnDbs(statics, sharedEvents, (name) => (dataDir !== undefined ? fs.existsSync(path.join(dataDir, name)) : own.opened.has(name))),
+  ];
   answerDbCreationFailures(statics);
 
   const feeds = new LiveFeeds();
@@ -333,13 +340,35 @@ function hearOnlyOwnEvents(events: SharedEvents, added: OwnListener[], own: OwnD
   });
 }
 
-function listOnlyOwnDbs(statics: PouchStatics, belongs: (name: string) => boolean): void {
+/**
+ * express-pouchdb asks for the list of databases on every request to a database (utils.setDBOnReq), so the list is
+ * kept until a database is created or destroyed. pouchdb-all-dbs queues its own update in the same event, before any
+ * read asked after it, so a list read after the event includes the change.
+ */
+function listOnlyOwnDbs(statics: PouchStatics, events: SharedEvents, belongs: (name: string) => boolean): OwnListener[] {
   const listAll = statics.allDbs.bind(statics);
+  let listed: Promise<string[]> | undefined;
+  const forget = (): void => {
+    listed = undefined;
+  };
+  const list = (): Promise<string[]> => {
+    if (listed !== undefined) return listed;
+    const reading = listAll().then((names) => names.filter(belongs));
+    listed = reading;
+    reading.catch(() => {
+      if (listed === reading) forget();
+    });
+    return reading;
+  };
   statics.allDbs = ((callback?: (error: unknown, names?: string[]) => void) => {
-    const own = listAll().then((names) => names.filter(belongs));
+    // a copy: callers may change the list they are given
+    const own = list().then((names) => [...names]);
     if (typeof callback === 'function') own.then((names) => callback(null, names), (error: unknown) => callback(error));
     return own;
   }) as PouchStatics['allDbs'];
+  const listeners = ['created', 'destroyed'].map((event) => ({ event, listener: forget }));
+  for (const { event, listener } of listeners) events.on(event, listener);
+  return listeners;
 }
 
 /**
