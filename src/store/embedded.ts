@@ -12,7 +12,7 @@
  *  - `_db_updates` exists (db-updates.ts);
  *  - validate_doc_update (run by validation.ts in place of express-pouchdb's pouchdb-validation: 403/401 with the reason, per
  *    document in `_bulk_docs`) sees the real database name and the security object everywhere, and
- *    `_bulk_docs` answers in input order (bulk-docs-order.ts);
+ *    `_bulk_docs` answers in input order (validation.ts, and bulk-docs-order.ts for the system databases);
  *  - `_all_docs` with keys reads the range of its keys once instead of once per key (keys-scan.ts);
  *  - reduce results are kept per database state instead of re-reduced on every query (view-cache.ts);
  *  - map and reduce functions run as CouchDB runs them: non-strict, sandboxed, compiled once per source
@@ -131,10 +131,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   reuseAnonymousSession(pouchApp);
   // After setPouchDB: express-pouchdb's validation daemon has just put pouchdb-validation on the class.
   const validation = useCachedValidation(Pouch, viewFunctions);
-  const ownListeners = [
-    ...hearOnlyOwnEvents(sharedEvents, listenersAddedSince(sharedEvents, listenersBefore), own),
-    ...listOnlyOwnDbs(statics, sharedEvents, (name) => (dataDir !== undefined ? fs.existsSync(path.join(dataDir, name)) : own.opened.has(name))),
-  ];
+  const dbList = listOnlyOwnDbs(statics, (name) => (dataDir !== undefined ? fs.existsSync(path.join(dataDir, name)) : own.opened.has(name)));
+  const ownListeners = hearOnlyOwnEvents(sharedEvents, listenersAddedSince(sharedEvents, listenersBefore), own, dbList.forget);
   answerDbCreationFailures(statics);
 
   const feeds = new LiveFeeds();
@@ -164,7 +162,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   app.use((req, res, next) => routeDatabaseName(req, res, next, updates));
   app.get('/', welcomeAsCouchDB);
   app.get('/_all_dbs', (req, res, next) => serveAllDbs(req, res, storedNames).catch(next));
-  app.post('/:db/_bulk_docs', jsonBody, (req, res, next) => passSecurityObject(req, openDb).then(() => keepBulkOrder(req, res, next), next));
+  app.post('/:db/_bulk_docs', jsonBody, (req, res, next) => passSecurityObject(req, openDb).then(() => answerInInputOrder(req, res, next), next));
   app.delete('/:db', (req, res, next) => refuseMissingDb(req, res, next, storedNames).catch(next));
   app.post('/:db', (req, res, next) => (isDbName(req.params.db) ? jsonBody(req, res, () => giveCouchId(req, next)) : next()));
   app.get('/:db', (req, res, next) => rewriteDbInfo(req, res, next, openDb, instanceIdOf).catch(next));
@@ -326,12 +324,16 @@ function trackOwnDbs(events: SharedEvents, Pouch: unknown): OwnDbs {
   return own;
 }
 
-/** Replaces this server's `created` / `destroyed` listeners with ones that hear only its own databases. */
-function hearOnlyOwnEvents(events: SharedEvents, added: OwnListener[], own: OwnDbs): OwnListener[] {
+/**
+ * Replaces this server's `created` / `destroyed` listeners with ones that hear only its own databases, and tells
+ * `changed` before each of them hears one.
+ */
+function hearOnlyOwnEvents(events: SharedEvents, added: OwnListener[], own: OwnDbs, changed: () => void): OwnListener[] {
   return added.map(({ event, listener }) => {
     if (event !== 'created' && event !== 'destroyed') return { event, listener };
     const filtered = (...args: unknown[]): void => {
       if (own.announcing.get(event) !== args[0]) return;
+      changed();
       listener(...args);
     };
     events.removeListener(event, listener);
@@ -342,10 +344,10 @@ function hearOnlyOwnEvents(events: SharedEvents, added: OwnListener[], own: OwnD
 
 /**
  * express-pouchdb asks for the list of databases on every request to a database (utils.setDBOnReq), so the list is
- * kept until a database is created or destroyed. pouchdb-all-dbs queues its own update in the same event, before any
- * read asked after it, so a list read after the event includes the change.
+ * kept until one of this server's databases is created or destroyed (`forget`, told by hearOnlyOwnEvents). pouchdb-all-dbs
+ * queues its own update as it hears the event, before any read asked after it, so a list read after includes the change.
  */
-function listOnlyOwnDbs(statics: PouchStatics, events: SharedEvents, belongs: (name: string) => boolean): OwnListener[] {
+function listOnlyOwnDbs(statics: PouchStatics, belongs: (name: string) => boolean): { forget: () => void } {
   const listAll = statics.allDbs.bind(statics);
   let listed: Promise<string[]> | undefined;
   const forget = (): void => {
@@ -366,9 +368,7 @@ function listOnlyOwnDbs(statics: PouchStatics, events: SharedEvents, belongs: (n
     if (typeof callback === 'function') own.then((names) => callback(null, names), (error: unknown) => callback(error));
     return own;
   }) as PouchStatics['allDbs'];
-  const listeners = ['created', 'destroyed'].map((event) => ({ event, listener: forget }));
-  for (const { event, listener } of listeners) events.on(event, listener);
-  return listeners;
+  return { forget };
 }
 
 /**
@@ -413,9 +413,14 @@ function jsonBody(req: Request, res: Response, next: NextFunction): void {
   });
 }
 
-function keepBulkOrder(req: Request, res: Response, next: NextFunction): void {
+/**
+ * validation.ts answers every database in input order; `_users` and `_replicator` keep the validation their plugins
+ * install (pouchdb-auth's pouchdb-validation), which puts refused documents first: only their answers are put back
+ * in order, which costs a parse and a serialization of the answer.
+ */
+function answerInInputOrder(req: Request, res: Response, next: NextFunction): void {
   const body = req.body as { docs?: unknown } | undefined;
-  if (!Array.isArray(body?.docs)) return next();
+  if (!req.params.db.startsWith('_') || !Array.isArray(body?.docs)) return next();
   const ids = giveIds(body.docs);
   rewriteJsonResponse(res, (answer) => (Array.isArray(answer) ? inInputOrder(ids, answer) : answer));
   next();
