@@ -310,6 +310,21 @@ describe('embedded server: names, listing and requests that crashed express-pouc
       }
     });
 
+    it('reads a database with its security object as it is after each change', async function () {
+      expect((await http(kept.url, 'PUT', '/_config/admins/root', '"secret"')).status).to.equal(200);
+      const db = dbPath('numbers/+1418');
+      expect((await http(kept.url, 'PUT', db, undefined, root)).status).to.equal(201);
+      expect((await http(kept.url, 'PUT', `${db}/a`, {}, root)).status).to.equal(201);
+      const members = (names: string[]) => ({ admins: { names: [], roles: [] }, members: { names, roles: [] } });
+      expect((await http(kept.url, 'GET', `${db}/a`)).status).to.equal(200);
+      for (const [security, anonymous] of [[members(['alice']), 401], [members([]), 200], [members(['bob']), 401]] as const) {
+        expect((await http(kept.url, 'PUT', `${db}/_security`, security, root)).status).to.equal(200);
+        expect((await http(kept.url, 'GET', `${db}/a`)).status).to.equal(anonymous);
+        expect((await http(kept.url, 'GET', `${db}/_security`, undefined, root)).body).to.deep.equal(security);
+      }
+      expect((await http(kept.url, 'DELETE', '/_config/admins/root', undefined, root)).status).to.equal(200);
+    });
+
     it('answers _bulk_docs into _users in the order sent, though its own validation reports refusals first', async function () {
       const user = (name: string) => ({ _id: `org.couchdb.user:${name}`, type: 'user', name, roles: [], password: 'pw' });
       const answer = await http(kept.url, 'POST', '/_users/_bulk_docs', { docs: [user('ann'), { _id: 'org.couchdb.user:bad', type: 'user' }, user('bob')] });
