@@ -20,7 +20,6 @@
  *    design document changes, with `_bulk_docs` reading its old documents in one keys query (validation.ts);
  *  - closing ends the view builds in hand before the databases close, so no build is left waiting forever
  *    on a closed database in PouchDB's process-wide view queues (couch-views.ts);
- *  - the list of databases, asked by every request, is kept until a database is created or destroyed;
  *  - an anonymous request reuses the anonymous session instead of reading the `_users` database each time
  *    (anonymous-session.ts);
  *  - creating a database once an admin exists answers 401 instead of crashing, and a process-level guard
@@ -131,8 +130,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   reuseAnonymousSession(pouchApp);
   // After setPouchDB: express-pouchdb's validation daemon has just put pouchdb-validation on the class.
   const validation = useCachedValidation(Pouch, viewFunctions);
-  const dbList = listOnlyOwnDbs(statics, (name) => (dataDir !== undefined ? fs.existsSync(path.join(dataDir, name)) : own.opened.has(name)));
-  const ownListeners = hearOnlyOwnEvents(sharedEvents, listenersAddedSince(sharedEvents, listenersBefore), own, dbList.forget);
+  const ownListeners = hearOnlyOwnEvents(sharedEvents, listenersAddedSince(sharedEvents, listenersBefore), own);
+  listOnlyOwnDbs(statics, (name) => (dataDir !== undefined ? fs.existsSync(path.join(dataDir, name)) : own.opened.has(name)));
   answerDbCreationFailures(statics);
 
   const feeds = new LiveFeeds();
@@ -324,16 +323,12 @@ function trackOwnDbs(events: SharedEvents, Pouch: unknown): OwnDbs {
   return own;
 }
 
-/**
- * Replaces this server's `created` / `destroyed` listeners with ones that hear only its own databases, and tells
- * `changed` before each of them hears one.
- */
-function hearOnlyOwnEvents(events: SharedEvents, added: OwnListener[], own: OwnDbs, changed: () => void): OwnListener[] {
+/** Replaces this server's `created` / `destroyed` listeners with ones that hear only its own databases. */
+function hearOnlyOwnEvents(events: SharedEvents, added: OwnListener[], own: OwnDbs): OwnListener[] {
   return added.map(({ event, listener }) => {
     if (event !== 'created' && event !== 'destroyed') return { event, listener };
     const filtered = (...args: unknown[]): void => {
       if (own.announcing.get(event) !== args[0]) return;
-      changed();
       listener(...args);
     };
     events.removeListener(event, listener);
@@ -342,33 +337,13 @@ function hearOnlyOwnEvents(events: SharedEvents, added: OwnListener[], own: OwnD
   });
 }
 
-/**
- * express-pouchdb asks for the list of databases on every request to a database (utils.setDBOnReq), so the list is
- * kept until one of this server's databases is created or destroyed (`forget`, told by hearOnlyOwnEvents). pouchdb-all-dbs
- * queues its own update as it hears the event, before any read asked after it, so a list read after includes the change.
- */
-function listOnlyOwnDbs(statics: PouchStatics, belongs: (name: string) => boolean): { forget: () => void } {
+function listOnlyOwnDbs(statics: PouchStatics, belongs: (name: string) => boolean): void {
   const listAll = statics.allDbs.bind(statics);
-  let listed: Promise<string[]> | undefined;
-  const forget = (): void => {
-    listed = undefined;
-  };
-  const list = (): Promise<string[]> => {
-    if (listed !== undefined) return listed;
-    const reading = listAll().then((names) => names.filter(belongs));
-    listed = reading;
-    reading.catch(() => {
-      if (listed === reading) forget();
-    });
-    return reading;
-  };
   statics.allDbs = ((callback?: (error: unknown, names?: string[]) => void) => {
-    // a copy: callers may change the list they are given
-    const own = list().then((names) => [...names]);
+    const own = listAll().then((names) => names.filter(belongs));
     if (typeof callback === 'function') own.then((names) => callback(null, names), (error: unknown) => callback(error));
     return own;
   }) as PouchStatics['allDbs'];
-  return { forget };
 }
 
 /**
