@@ -21,6 +21,8 @@ export interface AccountFacts {
    * from the account's services document (kz_services_reseller:get_id/1); the account document carries the same id.
    */
   readonly resellerId?: string;
+  /** The account's `name`, as the task results list it (kt_numbers' account_name column). */
+  readonly name?: string;
 }
 
 /** Looks accounts up by id; undefined when the account document cannot be read. */
@@ -45,6 +47,7 @@ export function readAccountDoc(doc: unknown): AccountFacts | undefined {
     allowNumberAdditions: isTrue(fields.pvt_wnm_allow_additions),
     enabled: fields.pvt_enabled !== false && fields.pvt_enabled !== 'false',
     resellerId: isAccountId(fields.pvt_reseller_id) ? fields.pvt_reseller_id : undefined,
+    ...(typeof fields.name === 'string' ? { name: fields.name } : {}),
   };
 }
 

@@ -1,9 +1,9 @@
 /**
  * Creating many numbers at once (the `import` of Kazoo's number_management tasks, `knm_ops:create/2` per row):
  * the same decisions as NumberService.create, made for a whole batch with one read per number database
- * (`_all_docs` with keys), one account read, one port-request query, and one `_bulk_docs` per number database
- * and per holder account database. A refused row is that row's answer; it never stops the batch. A row whose
- * write met a conflict (someone wrote the number meanwhile) is read and decided again.
+ * (`_all_docs` with keys), one account read, one port-request query when a number of the batch is new, and one
+ * `_bulk_docs` per number database and per holder account database. A refused row is that row's answer; it never
+ * stops the batch. A row whose write met a conflict (someone wrote the number meanwhile) is read and decided again.
  *
  * Rows whose carrier must be bought (acquire on a non-local carrier) go through NumberService one at a time,
  * so a carrier order is placed exactly as for a single create.
@@ -34,8 +34,24 @@ export interface BatchCreateRow {
   readonly request: Omit<CreateRequest, 'authBy'>;
 }
 
-/** A row's answer; a number the batch wrote carries its record as stored, so callers need not read it back. */
-export type BatchCreateOutcome = NumberOutcome & { readonly record?: NumberRecord };
+/**
+ * A row's answer; a number the batch wrote carries its record as stored and its holder's account as the batch read
+ * it, so callers need not read either back.
+ */
+export type BatchCreateOutcome = NumberOutcome & { readonly record?: NumberRecord; readonly holder?: AccountFacts };
+
+/**
+ * What the batches of one import may keep between them: whether each holder's account database exists, asked once
+ * (an account database created while the import runs gets no copies from it; the maintenance copy to account
+ * databases mends that).
+ */
+export interface BatchMemo {
+  readonly accountDbExists: Map<string, Promise<boolean>>;
+}
+
+export function batchMemo(): BatchMemo {
+  return { accountDbExists: new Map() };
+}
 
 interface Pending {
   readonly index: number;
@@ -62,7 +78,7 @@ const ACCOUNTS_DB = 'accounts';
 const PORT_REQUESTS_DB = 'port_requests';
 const CONFLICT_ROUNDS = 5;
 
-export async function createBatch(env: LifecycleEnvironment, rows: readonly BatchCreateRow[], requester: Requester): Promise<BatchCreateOutcome[]> {
+export async function createBatch(env: LifecycleEnvironment, rows: readonly BatchCreateRow[], requester: Requester, memo: BatchMemo = batchMemo()): Promise<BatchCreateOutcome[]> {
   const outcomes: (BatchCreateOutcome | undefined)[] = new Array(rows.length);
   let pending: Pending[] = [];
   const seen = new Set<string>();
@@ -92,7 +108,7 @@ export async function createBatch(env: LifecycleEnvironment, rows: readonly Batc
   for (const round of [pending, later]) {
     pending = round;
     for (let attempt = 1; pending.length > 0; attempt += 1) {
-      const retry = await decideAndWrite(env, pending, requester, accountsRead, shared, outcomes, attempt >= CONFLICT_ROUNDS);
+      const retry = await decideAndWrite(env, pending, requester, accountsRead, shared, memo, outcomes, attempt >= CONFLICT_ROUNDS);
       pending = retry;
     }
   }
@@ -110,15 +126,13 @@ async function decideAndWrite(
   requester: Requester,
   accountsRead: Promise<AccountDirectory>,
   shared: Omit<BatchTools, 'accounts'>,
+  memo: BatchMemo,
   outcomes: (BatchCreateOutcome | undefined)[],
   lastRound: boolean,
 ): Promise<Pending[]> {
-  // the port requests are asked for every number not said to be ported in; create() looks at them only for new numbers
-  const [existing, porting, accounts] = await Promise.all([
-    readNumbers(env, pending),
-    portingNumbers(env, pending.filter((item) => item.request.portedIn !== true)),
-    accountsRead,
-  ]);
+  const [existing, accounts] = await Promise.all([readNumbers(env, pending), accountsRead]);
+  // create() looks at the port requests only for a new number not said to be ported in
+  const porting = await portingNumbers(env, pending.filter((item) => item.request.portedIn !== true && !existing.has(item.number)));
   const policy = { availableModuleName: env.config.available_module_name, portInModuleName: env.config.port_in_module_name };
   const now = env.clock();
   const tools: BatchTools = { ...shared, accounts };
@@ -165,7 +179,8 @@ async function decideAndWrite(
       if (result.ok) {
         const stored: NumberRecord = { ...entry.record, rev: result.rev, modified: Number(entry.doc.pvt_modified) };
         written.push({ ...entry, record: stored });
-        outcomes[entry.pending.index] = { number: stored.number, ok: true, result: toPublicJson(stored), record: stored };
+        const holder = stored.assignedTo === undefined ? undefined : accounts(stored.assignedTo);
+        outcomes[entry.pending.index] = { number: stored.number, ok: true, result: toPublicJson(stored), record: stored, ...(holder === undefined ? {} : { holder }) };
       } else if (result.error === 'conflict' && !lastRound) {
         retry.push(entry.pending);
       } else {
@@ -173,7 +188,7 @@ async function decideAndWrite(
       }
     });
   }
-  await writeAccountCopies(env, written);
+  await writeAccountCopies(env, written, memo);
 
   if (oneByOne.length > 0) {
     const service = new NumberService(env);
@@ -240,11 +255,11 @@ async function providersSave(env: LifecycleEnvironment, tools: BatchTools, recor
 }
 
 /** The holders' copies (knm_phone_number:assign/1), one `_bulk_docs` per account database; missing databases are skipped. */
-async function writeAccountCopies(env: LifecycleEnvironment, written: readonly Decided[]): Promise<void> {
+async function writeAccountCopies(env: LifecycleEnvironment, written: readonly Decided[], memo: BatchMemo): Promise<void> {
   const held = written.filter((entry) => entry.record.assignedTo !== undefined && isAccountId(entry.record.assignedTo));
   for (const [accountId, entries] of groupBy(held, (entry) => entry.record.assignedTo ?? '')) {
     const db = accountDbName(accountId);
-    if (!(await env.store.dbExists(db))) continue;
+    if (!(await accountDbExists(env, memo, db))) continue;
     for (let attempt = 1; attempt <= CONFLICT_ROUNDS; attempt += 1) {
       const current = await env.store.getMany(db, entries.map((entry) => entry.record.number));
       const docs = entries.map((entry, at) => {
@@ -256,6 +271,17 @@ async function writeAccountCopies(env: LifecycleEnvironment, written: readonly D
       if (!results.some((result) => !result.ok && result.error === 'conflict')) break;
     }
   }
+}
+
+/** Asked once per memo; a failed look-up is not kept. */
+function accountDbExists(env: LifecycleEnvironment, memo: BatchMemo, db: string): Promise<boolean> {
+  let exists = memo.accountDbExists.get(db);
+  if (exists === undefined) {
+    exists = env.store.dbExists(db);
+    memo.accountDbExists.set(db, exists);
+    exists.catch(() => memo.accountDbExists.delete(db));
+  }
+  return exists;
 }
 
 /** knm_phone_number:is_mdn_for_mdn_run/2: unless system, a knm_mdn number is saved iff mdn_run. */

@@ -12,7 +12,7 @@
  *  - `_db_updates` exists (db-updates.ts);
  *  - validate_doc_update (run by validation.ts in place of express-pouchdb's pouchdb-validation: 403/401 with the reason, per
  *    document in `_bulk_docs`) sees the real database name and the security object everywhere, and
- *    `_bulk_docs` answers in input order (bulk-docs-order.ts);
+ *    `_bulk_docs` answers in input order (validation.ts, and bulk-docs-order.ts for the system databases);
  *  - `_all_docs` with keys reads the range of its keys once instead of once per key (keys-scan.ts);
  *  - reduce results are kept per database state instead of re-reduced on every query (view-cache.ts);
  *  - map and reduce functions run as CouchDB runs them: non-strict, sandboxed, compiled once per source
@@ -20,6 +20,8 @@
  *    design document changes, with `_bulk_docs` reading its old documents in one keys query (validation.ts);
  *  - closing ends the view builds in hand before the databases close, so no build is left waiting forever
  *    on a closed database in PouchDB's process-wide view queues (couch-views.ts);
+ *  - an anonymous request reuses the anonymous session instead of reading the `_users` database each time
+ *    (anonymous-session.ts);
  *  - creating a database once an admin exists answers 401 instead of crashing, and a process-level guard
  *    survives anything else express-pouchdb throws (crash-guard.ts);
  *  - several servers in one process keep apart databases of the same name: each hears only its own databases'
@@ -36,6 +38,7 @@ import { getOrCreateDB } from 'express-pouchdb/lib/create-or-delete-dbs';
 import PouchDB from 'pouchdb';
 import memoryAdapter from 'pouchdb-adapter-memory';
 import { serveAllDbs } from './embedded/all-dbs-route';
+import { reuseAnonymousSession } from './embedded/anonymous-session';
 import { giveIds, inInputOrder } from './embedded/bulk-docs-order';
 import { serveChanges } from './embedded/changes-route';
 import { holdCrashGuard } from './embedded/crash-guard';
@@ -128,6 +131,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
     const listenersBefore = snapshotListeners(sharedEvents);
     const tracked = trackOwnDbs(sharedEvents, Pouch);
     await pouchApp.setPouchDB(Pouch);
+    reuseAnonymousSession(pouchApp);
     return { own: tracked, ownListeners: hearOnlyOwnEvents(sharedEvents, listenersAddedSince(sharedEvents, listenersBefore), Pouch) };
   });
   // After setPouchDB: express-pouchdb's validation daemon has just put pouchdb-validation on the class.
@@ -162,7 +166,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   app.use((req, res, next) => routeDatabaseName(req, res, next, updates));
   app.get('/', welcomeAsCouchDB);
   app.get('/_all_dbs', (req, res, next) => serveAllDbs(req, res, storedNames).catch(next));
-  app.post('/:db/_bulk_docs', jsonBody, (req, res, next) => passSecurityObject(req, openDb).then(() => keepBulkOrder(req, res, next), next));
+  app.post('/:db/_bulk_docs', jsonBody, (req, res, next) => passSecurityObject(req, openDb).then(() => answerInInputOrder(req, res, next), next));
   app.delete('/:db', (req, res, next) => refuseMissingDb(req, res, next, storedNames).catch(next));
   app.post('/:db', (req, res, next) => (isDbName(req.params.db) ? jsonBody(req, res, () => giveCouchId(req, next)) : next()));
   app.get('/:db', (req, res, next) => rewriteDbInfo(req, res, next, openDb, instanceIdOf).catch(next));
@@ -395,9 +399,14 @@ function jsonBody(req: Request, res: Response, next: NextFunction): void {
   });
 }
 
-function keepBulkOrder(req: Request, res: Response, next: NextFunction): void {
+/**
+ * validation.ts answers every database in input order; `_users` and `_replicator` keep the validation their plugins
+ * install (pouchdb-auth's pouchdb-validation), which puts refused documents first: only their answers are put back
+ * in order, which costs a parse and a serialization of the answer.
+ */
+function answerInInputOrder(req: Request, res: Response, next: NextFunction): void {
   const body = req.body as { docs?: unknown } | undefined;
-  if (!Array.isArray(body?.docs)) return next();
+  if (!req.params.db.startsWith('_') || !Array.isArray(body?.docs)) return next();
   const ids = giveIds(body.docs);
   rewriteJsonResponse(res, (answer) => (Array.isArray(answer) ? inInputOrder(ids, answer) : answer));
   next();

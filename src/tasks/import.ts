@@ -3,6 +3,8 @@
  * as they come to an output CSV with the list columns and `error`. Constant memory whatever the file's size:
  * rows are read, run and written a few batches at a time. A failed row, or a failed batch, never stops the file.
  */
+import { batchMemo } from '../lifecycle/batch';
+import { providerContexts } from '../providers/context';
 import { CsvError, readCsvRecords, formatCsvRow } from './csv';
 import { echoRow, QUOTED_COLUMNS, RESULT_COLUMNS } from './columns';
 import { RowAction, RowResult, runRows, TaskContext } from './number-tasks';
@@ -76,6 +78,10 @@ export async function importCsv(options: ImportOptions): Promise<ImportReport> {
   let batch: Row[] = [];
   let headerChecked = false;
   const running: RunningBatch[] = [];
+  // One for the whole file: the providers' settings (read at most every few seconds) and the account databases found.
+  const given = options.context;
+  const env = { ...given.env, providerContexts: given.env.providerContexts ?? providerContexts({ store: given.env.store, clock: given.env.clock }) };
+  const context = { ...given, env, batchMemo: given.batchMemo ?? batchMemo() };
 
   const settleOldest = async (): Promise<void> => {
     const oldest = running.shift();
@@ -97,7 +103,7 @@ export async function importCsv(options: ImportOptions): Promise<ImportReport> {
     const earlier = running.filter((other) => [...numbers].some((number) => other.numbers.has(number))).map((other) => other.results);
     const cells = rowsOfBatch.map((entry) => entry.cells);
     const results = Promise.all(earlier)
-      .then(() => runRows(options.context, options.action, cells))
+      .then(() => runRows(context, options.action, cells))
       .catch((error: unknown) => cells.map((row) => ({ ...echoRow(row), error: batchFailure(error) })));
     running.push({ rows: rowsOfBatch, numbers, results });
   };

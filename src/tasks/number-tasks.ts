@@ -7,7 +7,7 @@
 import { ALL_CARRIER_MODULES, isNumberState, NumberRecord } from '../documents/types';
 import { readNumberDocument } from '../documents/read';
 import { isAccountId, SYSTEM } from '../lifecycle/accounts';
-import { BatchCreateOutcome, createBatch } from '../lifecycle/batch';
+import { BatchCreateOutcome, BatchMemo, createBatch } from '../lifecycle/batch';
 import { LifecycleEnvironment, NumberOutcome, NumberService, Requester } from '../lifecycle/service';
 import { toDbName } from '../numbers/db-names';
 import { echoRow, ListColumn, listRow, publicFieldsOf } from './columns';
@@ -29,6 +29,8 @@ export interface TaskContext {
   readonly superAdmin: boolean;
   /** tasks.numbers.import_defaults_to_carrier (knm_local). */
   readonly importDefaultCarrier: string;
+  /** What the batches of one import share (importCsv gives one per file); each batch keeps its own otherwise. */
+  readonly batchMemo?: BatchMemo;
 }
 
 export type RowResult = Record<ListColumn | 'error', string>;
@@ -45,7 +47,7 @@ export async function runRows(context: TaskContext, action: RowAction, rows: rea
   const requester: Requester = { authBy: context.authBy };
   const outcomes = await runAction(context, action, valid.map((at) => rows[at]), requester);
   const records = await recordsOf(context.env, outcomes);
-  const names = await accountNames(context.env, [...records.values()].map((record) => record.assignedTo));
+  const names = await accountNames(context.env, outcomes, records);
   outcomes.forEach((outcome, position) => {
     const at = valid[position];
     if (!outcome.ok) {
@@ -84,6 +86,7 @@ function runAction(context: TaskContext, action: RowAction, rows: readonly Reado
           },
         })),
         requester,
+        context.batchMemo,
       );
     case 'assign_to':
       return each((cells) => service.move([cells.e164], requester, holder(cells) ?? ''));
@@ -135,9 +138,17 @@ async function recordsOf(env: LifecycleEnvironment, outcomes: readonly BatchCrea
   return records;
 }
 
-async function accountNames(env: LifecycleEnvironment, ids: readonly (string | undefined)[]): Promise<Map<string, string>> {
-  const wanted = [...new Set(ids.filter((id): id is string => id !== undefined && id !== SYSTEM))];
+/** The holders' names: as the batch read their accounts, and read for the holders it did not. */
+async function accountNames(env: LifecycleEnvironment, outcomes: readonly BatchCreateOutcome[], records: ReadonlyMap<string, NumberRecord>): Promise<Map<string, string>> {
   const names = new Map<string, string>();
+  const known = new Set<string>();
+  for (const outcome of outcomes) {
+    if (outcome.holder === undefined) continue;
+    known.add(outcome.holder.id);
+    if (outcome.holder.name !== undefined) names.set(outcome.holder.id, outcome.holder.name);
+  }
+  const ids = [...records.values()].map((record) => record.assignedTo);
+  const wanted = [...new Set(ids.filter((id): id is string => id !== undefined && id !== SYSTEM && !known.has(id)))];
   if (wanted.length === 0) return names;
   for (const row of await env.store.getMany('accounts', wanted)) {
     if (row.ok && typeof row.doc.name === 'string') names.set(row.id, row.doc.name);

@@ -278,6 +278,64 @@ describe('embedded server: names, listing and requests that crashed express-pouc
     });
   });
 
+  describe('what express-pouchdb looked up on every request, kept between requests', function () {
+    let kept: EmbeddedServer;
+    const root = { headers: { authorization: `Basic ${Buffer.from('root:secret').toString('base64')}` } };
+    before(async function () {
+      kept = await startEmbeddedServer({ inMemory: true, log: () => undefined });
+    });
+    after(async function () {
+      await kept.close();
+    });
+
+    it('answers the anonymous session of the server as it is now: admin party, an admin, no admin again', async function () {
+      const session = async (options?: { headers: Record<string, string> }) => (await http(kept.url, 'GET', '/_session', undefined, options)).body;
+      expect((await session()).userCtx).to.deep.equal({ name: null, roles: ['_admin'] });
+      expect(await session()).to.deep.equal(await session());
+      expect((await http(kept.url, 'PUT', '/_config/admins/root', '"secret"')).status).to.equal(200);
+      expect((await session()).userCtx).to.deep.equal({ name: null, roles: [] });
+      expect((await session()).userCtx).to.deep.equal({ name: null, roles: [] });
+      expect((await session(root)).userCtx).to.deep.equal({ name: 'root', roles: ['_admin'] });
+      expect((await http(kept.url, 'DELETE', '/_config/admins/root', undefined, root)).status).to.equal(200);
+      expect((await session()).userCtx).to.deep.equal({ name: null, roles: ['_admin'] });
+    });
+
+    it('finds a database right after it is created, and not after it is deleted', async function () {
+      const db = dbPath('numbers/+1417');
+      for (let round = 0; round < 2; round += 1) {
+        expect((await http(kept.url, 'GET', db)).status).to.equal(404);
+        expect((await http(kept.url, 'PUT', db)).status).to.equal(201);
+        expect((await http(kept.url, 'GET', db)).status).to.equal(200);
+        expect((await http(kept.url, 'DELETE', db)).status).to.equal(200);
+      }
+    });
+
+    it('reads a database with its security object as it is after each change', async function () {
+      expect((await http(kept.url, 'PUT', '/_config/admins/root', '"secret"')).status).to.equal(200);
+      const db = dbPath('numbers/+1418');
+      expect((await http(kept.url, 'PUT', db, undefined, root)).status).to.equal(201);
+      expect((await http(kept.url, 'PUT', `${db}/a`, {}, root)).status).to.equal(201);
+      const members = (names: string[]) => ({ admins: { names: [], roles: [] }, members: { names, roles: [] } });
+      expect((await http(kept.url, 'GET', `${db}/a`)).status).to.equal(200);
+      for (const [security, anonymous] of [[members(['alice']), 401], [members([]), 200], [members(['bob']), 401]] as const) {
+        expect((await http(kept.url, 'PUT', `${db}/_security`, security, root)).status).to.equal(200);
+        expect((await http(kept.url, 'GET', `${db}/a`)).status).to.equal(anonymous);
+        expect((await http(kept.url, 'GET', `${db}/_security`, undefined, root)).body).to.deep.equal(security);
+      }
+      expect((await http(kept.url, 'DELETE', '/_config/admins/root', undefined, root)).status).to.equal(200);
+    });
+
+    it('answers _bulk_docs into _users in the order sent, though its own validation reports refusals first', async function () {
+      const user = (name: string) => ({ _id: `org.couchdb.user:${name}`, type: 'user', name, roles: [], password: 'pw' });
+      const answer = await http(kept.url, 'POST', '/_users/_bulk_docs', { docs: [user('ann'), { _id: 'org.couchdb.user:bad', type: 'user' }, user('bob')] });
+      expect(answer.body.map((row: { id: string; error?: string }) => [row.id, row.error ?? 'ok'])).to.deep.equal([
+        ['org.couchdb.user:ann', 'ok'],
+        ['org.couchdb.user:bad', 'forbidden'],
+        ['org.couchdb.user:bob', 'ok'],
+      ]);
+    });
+  });
+
   describe('an anonymous PUT /db once an admin exists', function () {
     let guarded: EmbeddedServer;
     before(async function () {

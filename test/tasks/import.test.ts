@@ -104,6 +104,27 @@ describe('tasks: number_management actions over the embedded store', function ()
     expect(report.failed.map((failure) => failure.line)).to.deep.equal([3, 4, 5, 6, 8, 9]);
   });
 
+  it('reads each batch\'s accounts once, asks the port requests only for new numbers, and checks an account database once per import', async () => {
+    const asked: string[] = [];
+    const store: Store = {
+      ...fixture.store,
+      getMany: (db, ids) => (asked.push(`getMany ${db}`), fixture.store.getMany(db, ids)),
+      view: (db, design, view, options) => (asked.push(`view ${db}`), fixture.store.view(db, design, view, options)),
+      dbExists: (db) => (asked.push(`dbExists ${db}`), fixture.store.dbExists(db)),
+    };
+    const count = (request: string): number => asked.filter((entry) => entry === request).length;
+    const csv = ['e164', '+14158867920', '+14158867921', '+14158867922', '+14158867923', '+14158867924', '+14158867925'].join('\n');
+    const first = await runImport(taskContext(environment(fixture, store), 'system', true), 'import', csv, 2, 1);
+    expect(first.results.map((row) => [row.state, row.account_name, row.error])).to.deep.equal(Array(6).fill(['in_service', 'Sub Account', '']));
+    expect([count('getMany accounts'), count('view port_requests'), count(`dbExists ${accountDbName(RESELLER)}`)]).to.deep.equal([3, 3, 1]);
+    expect((await fixture.store.get(accountDbName(RESELLER), '+14158867925')).pvt_state).to.equal('in_service');
+
+    asked.length = 0;
+    const again = await runImport(taskContext(environment(fixture, store), 'system', true), 'import', csv, 2, 1);
+    expect(again.results.map((row) => row.error)).to.deep.equal(Array(6).fill('number +1415886792X already exists').map((text, at) => text.replace('X', String(at))));
+    expect([count('getMany accounts'), count('view port_requests')]).to.deep.equal([3, 0]);
+  });
+
   it('honours carrier_module and state only for super-duper admins', async () => {
     const csv = 'e164,carrier_module,state\n+14158867910,knm_inventory,available\n';
     const asReseller = await runImport(taskContext(environment(fixture), RESELLER, false), 'import', csv);

@@ -18,6 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { installWrapperMethods, uninstallWrapperMethods } from 'pouchdb-wrappers';
+import { inInputOrder } from './bulk-docs-order';
 import type { ValidateFunction, ValidateRefusal, ViewFunctions } from './view-functions';
 
 type Doc = Record<string, unknown> & { _id?: unknown };
@@ -149,7 +150,7 @@ export function useCachedValidation(Pouch: unknown, functions: ViewFunctions): {
       const written = await afterDesignWrites(args.base, args.docs, orig);
       if (refusals.size === 0) return written;
       // PouchDB answers each document in turn, except with new_edits=false, where it reports only failures.
-      if (written.length !== args.docs.length) return [...refusals.values(), ...written];
+      if (written.length !== args.docs.length) return inInputOrder(docs.map((doc) => String(doc._id)), [...refusals.values(), ...written]);
       let next = 0;
       return docs.map((doc) => refusals.get(doc) ?? written[next++]);
     },
