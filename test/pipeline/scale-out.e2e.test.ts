@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { isNumberDbName } from '../../src/numbers/db-names';
@@ -13,6 +12,7 @@ import { startEmbeddedServer, type EmbeddedServer } from '../../src/store/embedd
 import { gregorianFromUnixMs } from '../../src/time';
 import { REPO_ROOT } from '../helpers/fixtures';
 import { acquiredMarker, eventually, fixtureDoc, http, numberDb } from './harness';
+import { freePort } from '../helpers/free-port';
 
 const LEASE_S = 2;
 const LEASE_MS = LEASE_S * 1000;
@@ -29,14 +29,6 @@ function numbers(): string[] {
 
 function discoveryDoc(number: string): Record<string, unknown> {
   return { ...fixtureDoc('+14122065197'), _id: number, pvt_db_name: encodeURIComponent(numberDb(number)), pvt_assigned_to: undefined };
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** A Kazoo tool's bulk write over HTTP: read the documents, write them back changed in one `_bulk_docs` per database. */

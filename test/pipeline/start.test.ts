@@ -1,21 +1,13 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startOperatorEndpoint } from '../../src/http/server';
 import { PipelineMetrics } from '../../src/pipeline/metrics';
 import { REPO_ROOT } from '../helpers/fixtures';
 import { eventually, fixtureDoc, kazooWrite } from './harness';
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+import { freePort } from '../helpers/free-port';
 
 describe('operator endpoint', function () {
   it('answers /healthz by the pipeline health (200 ok, 503 otherwise) and /metrics in Prometheus text', async function () {

@@ -1,26 +1,18 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedServer } from '../../src/store/embedded';
 import { REPO_ROOT } from '../helpers/fixtures';
 import { dbPath, http } from './embedded-http';
+import { freePort } from '../helpers/free-port';
 
 interface Started {
   child: ChildProcess;
   firstLine: string;
   stderr: () => string;
   exited: Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** Runs `knm start` from the sources and waits for its first line of stdout (or its exit). */
