@@ -89,8 +89,28 @@ export function needsProviders(record: NumberRecord, seen: SeenNumber | undefine
   if (NO_PROVIDER_STATES.has(record.state)) return false;
   const digest = featuresDigest(record);
   if (digest === undefined || digest === seen?.features) return false;
+  if (seen === undefined && !hasUnprovisionedRequest(record)) return false;
   const failure = record.carrierData[PROVIDER_FAILURE_MARKER];
   return !(isJsonObject(failure) && failure.features === digest);
+}
+
+/** The `pvt_features` that record a public request as provisioned (knm_providers' save writes them). */
+const PROVISIONED_AS: Readonly<Record<string, readonly string[]>> = {
+  cnam: ['inbound_cnam', 'outbound_cnam', 'cnam'],
+};
+
+/**
+ * A number knm has never seen (its first start over an existing cluster, or a database new to it) gets its
+ * providers only for a request no feature records yet (a tool wrote it): one whose feature is active was saved
+ * by Kazoo, whose providers already ran. Running them again would re-send every Vitelity E911 and inbound CNAM
+ * registration (their saves call on every save, providers.md §8.2) and write refusals of features denied since,
+ * on documents nobody touched.
+ */
+function hasUnprovisionedRequest(record: NumberRecord): boolean {
+  return FEATURE_REQUEST_KEYS.some((key) => {
+    if (record.publicFields[key] === undefined || key === 'ringback') return false;
+    return !(PROVISIONED_AS[key] ?? [key]).some((feature) => feature in record.features);
+  });
 }
 
 /** The refusal of the providers left on the number for the writer (once per change of its features). */

@@ -270,7 +270,8 @@ describe('pipeline reactions, end to end against the embedded server', function 
       const NUMBER = '+14158867903';
       const address = { street_address: '3 Main St' };
       const rev = await written(NUMBER, heldNumber(NUMBER, 'in_service', { e911: address, pvt_features: { e911: address } }));
-      expect(e911.saves).to.have.length(1);
+      // Never seen before and its request already provisioned: Kazoo's save ran the providers, knm does not again.
+      expect(e911.saves).to.have.length(0);
       expect((await readDoc(harness.store, NUMBER))?._rev).to.equal(rev);
 
       expect((await http(harness.server.url, 'DELETE', `${docUrl(numberDb(NUMBER), NUMBER)}?rev=${rev}`)).status).to.equal(200);

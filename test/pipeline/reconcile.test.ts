@@ -78,11 +78,10 @@ describe('pipeline reconcile (pure)', function () {
   describe('providers and what is remembered', function () {
     const runsProviders = (record: NumberRecord, seen: SeenNumber | undefined): boolean => reconcile(record, seen).some((action) => action.kind === 'providers');
 
-    it('runs the providers on features not seen before, changed since, or only active; not when they are as last seen', function () {
+    it('runs the providers on features changed since last seen, or only active; not when they are as last seen', function () {
       const withE911 = number({ pvt_state: 'in_service', e911: { street_address: 'a' }, pvt_features: { e911: { street_address: 'a' } } });
       const seenNow = rememberNumber(withE911, '2-b');
       expect(seenNow?.features).to.be.a('string').and.equal(featuresDigest(withE911));
-      expect(runsProviders(withE911, undefined)).to.equal(true);
       expect(runsProviders(withE911, seenNow)).to.equal(false);
       // Another edit of the document that leaves the features alone (a revision, used_by) runs nothing.
       expect(runsProviders({ ...withE911, usedBy: 'callflow', rev: '3-c' }, seenNow)).to.equal(false);
@@ -91,6 +90,18 @@ describe('pipeline reconcile (pure)', function () {
       expect(runsProviders(number({ pvt_state: 'in_service' }), seenNow)).to.equal(false);
       // Discovery numbers are not saved through knm_ops: no provider.
       expect(runsProviders(number({ cnam: { display_name: 'x' } }), undefined)).to.equal(false);
+    });
+
+    it('a number never seen gets its providers only for a request no feature records yet (Kazoo saved the others)', function () {
+      // Kazoo's save ran the providers: the request is active (Vitelity keeps its reply, not the address).
+      expect(runsProviders(number({ pvt_state: 'in_service', e911: { street_address: 'a' }, pvt_features: { e911: { street_address: 'a' } } }), undefined)).to.equal(false);
+      expect(runsProviders(number({ pvt_state: 'in_service', e911: { street_address: 'a' }, pvt_features: { e911: { status: 'ok' } } }), undefined)).to.equal(false);
+      expect(runsProviders(number({ pvt_state: 'in_service', cnam: { inbound_lookup: true }, pvt_features: { inbound_cnam: { inbound_lookup: true } } }), undefined)).to.equal(false);
+      // A tool wrote the request: nothing records it yet.
+      expect(runsProviders(number({ pvt_state: 'in_service', cnam: { display_name: 'x' } }), undefined)).to.equal(true);
+      expect(runsProviders(number({ pvt_state: 'in_service', e911: { street_address: 'a' }, pvt_features: { prepend: { enabled: true } } }), undefined)).to.equal(true);
+      // ringback has no provider to record it.
+      expect(runsProviders(number({ pvt_state: 'in_service', ringback: { early: 'x' } }), undefined)).to.equal(false);
     });
 
     it('a refusal recorded for these very features is not tried again; a change of them is', function () {
