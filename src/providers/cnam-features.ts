@@ -2,12 +2,11 @@
  * What the CNAM providers share (providers.md §7.6, §7.8): the requested and provisioned display names and
  * inbound lookup, and the `cnam_request` notice Kazoo publishes when a display name is set (kapi_notifications).
  */
-import type { NumberManagerConfig } from '../config/number-manager';
 import type { JsonObject, JsonValue } from '../documents/json';
 import { isJsonObject } from '../documents/json';
-import { CARRIER_LOCAL, NumberRecord } from '../documents/types';
-import { compileNumberRules, NumberRules } from '../numbers/rules';
+import type { NumberRecord } from '../documents/types';
 import { isTrue, requestedValue } from './feature-record';
+import { numberNotice } from './notice-fields';
 import type { Notice, ProviderContext } from './provider';
 
 export const OUTBOUND_CNAM = 'outbound_cnam';
@@ -44,24 +43,10 @@ export function hasCnamFeature(record: NumberRecord): boolean {
   return [INBOUND_CNAM, OUTBOUND_CNAM, LEGACY_CNAM].some((feature) => feature in record.features);
 }
 
-const RULES = new WeakMap<NumberManagerConfig, NumberRules>();
-
 /**
  * publish_cnam_update/1 as a notice. Kazoo's Telnyx and Vitelity providers put the legacy `cnam` feature in `Cnam`
  * (nearly always empty); knm puts the display name just provisioned, as knm_cnam_notifier does, so the notice says what changed.
  */
 export function cnamRequestNotice(record: NumberRecord, context: ProviderContext, cnam: JsonObject): Notice {
-  let rules = RULES.get(context.config);
-  if (rules === undefined) {
-    rules = compileNumberRules(context.config).rules;
-    RULES.set(context.config, rules);
-  }
-  const payload: JsonObject = {};
-  if (record.assignedTo !== undefined) payload['Account-ID'] = record.assignedTo;
-  if (record.state !== undefined) payload['Number-State'] = record.state;
-  payload['Local-Number'] = record.moduleName === CARRIER_LOCAL;
-  payload.Number = rules.prettyPrint(record.number);
-  if (context.authBy !== undefined) payload['Acquired-For'] = context.authBy;
-  payload.Cnam = cnam;
-  return { kind: 'cnam_request', number: record.number, accountId: record.assignedTo, payload };
+  return numberNotice('cnam_request', record, context, { ...(context.authBy !== undefined ? { 'Acquired-For': context.authBy } : {}), Cnam: cnam });
 }

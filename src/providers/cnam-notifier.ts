@@ -7,7 +7,7 @@
 import { isJsonObject, type JsonValue } from '../documents/json';
 import { jsonEqual } from '../documents/kz-json';
 import type { NumberRecord } from '../documents/types';
-import { activateFeature, deactivateFeatures, HELD_STATES, inStates, isTrue } from './feature-record';
+import { activateFeature, deactivateFeatures, isProvisionedState, isTrue } from './feature-record';
 import { numberNotice } from './notice-fields';
 import type { FeatureProvider, ProviderContext } from './provider';
 
@@ -36,7 +36,7 @@ function saveInbound(record: NumberRecord): NumberRecord {
 }
 
 async function save(record: NumberRecord, context: ProviderContext): Promise<NumberRecord> {
-  if (!inStates(record, HELD_STATES)) return record;
+  if (!isProvisionedState(record.state)) return record;
   return deactivateFeatures(saveInbound(await saveOutbound(record, context)), LEGACY);
 }
 

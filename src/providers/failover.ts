@@ -3,13 +3,13 @@
  * empty, or any other state, removes it. Allowed only for trunkstore numbers (feature-permissions.ts).
  */
 import type { NumberRecord } from '../documents/types';
-import { activateFeature, deactivateFeatures, inStates, requested } from './feature-record';
+import { activateFeature, deactivateFeatures, inStates, requestedValue } from './feature-record';
 import type { FeatureProvider } from './provider';
 
 const FEATURE = 'failover';
 
 function save(record: NumberRecord): NumberRecord {
-  const wanted = requested(record, FEATURE);
+  const wanted = requestedValue(record, FEATURE);
   if (!inStates(record, ['in_service']) || wanted === undefined) return deactivateFeatures(record, FEATURE);
   return activateFeature(record, FEATURE, wanted);
 }

@@ -11,7 +11,7 @@ import type { NumberRecord, NumberState } from '../documents/types';
 import type { ProviderContext } from './provider';
 
 /** The states in which the CNAM and E911 providers keep their features (providers.md §7.0). */
-export const HELD_STATES: readonly NumberState[] = ['reserved', 'in_service', 'port_in'];
+const HELD_STATES: readonly NumberState[] = ['reserved', 'in_service', 'port_in'];
 
 /** The states in which the e911 and cnam providers act (their save/2 clauses); other states delete (e911) or do nothing (cnam). */
 export function isProvisionedState(state: NumberState | undefined): boolean {
@@ -27,11 +27,6 @@ export function requestedValue(record: NumberRecord, ...path: string[]): JsonVal
   let value: JsonValue | undefined = record.publicFields;
   for (const key of path) value = isJsonObject(value) ? value[key] : undefined;
   return isEmptyJson(value) ? undefined : value;
-}
-
-/** The public request at `key`, undefined when absent or empty. */
-export function requested(record: NumberRecord, key: string): JsonValue | undefined {
-  return requestedValue(record, key);
 }
 
 /** The public object at `key` (an `e911` address), or undefined when it is absent, empty or not an object. */

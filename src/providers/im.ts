@@ -8,7 +8,7 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../documents/json';
 import { jsonEqual } from '../documents/kz-json';
 import type { NumberRecord } from '../documents/types';
-import { activateFeature, deactivateFeatures, inStates, isTrue, requested } from './feature-record';
+import { activateFeature, deactivateFeatures, inStates, isTrue, requestedValue } from './feature-record';
 import type { FeatureProvider, ProviderContext } from './provider';
 
 type ImType = 'sms' | 'mms';
@@ -47,7 +47,7 @@ function imProvider(type: ImType): FeatureProvider {
   return {
     module: `knm_${type}`,
     async save(record, context) {
-      const wanted = requested(record, type);
+      const wanted = requestedValue(record, type);
       if (!inStates(record, ['in_service']) || wanted === undefined) return change(record, deactivateFeatures(record, type), context);
       if (jsonEqual(record.features[type], wanted)) return record;
       const enabled = isJsonObject(wanted) && isTrue(wanted.enabled);

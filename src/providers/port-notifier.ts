@@ -9,7 +9,7 @@
  */
 import { jsonEqual } from '../documents/kz-json';
 import type { NumberRecord } from '../documents/types';
-import { activateFeature, deactivateFeatures, requested } from './feature-record';
+import { activateFeature, deactivateFeatures, requestedValue } from './feature-record';
 import { numberNotice } from './notice-fields';
 import type { FeatureProvider, ProviderContext } from './provider';
 
@@ -18,7 +18,7 @@ const FEATURE = 'port';
 async function save(record: NumberRecord, context: ProviderContext): Promise<NumberRecord> {
   const before = record.features[FEATURE];
   if (record.state === 'port_in') {
-    const wanted = requested(record, FEATURE);
+    const wanted = requestedValue(record, FEATURE);
     if (wanted === undefined) return deactivateFeatures(record, FEATURE);
     if (jsonEqual(before, wanted)) return record;
     if (!context.dryRun) await context.notify(numberNotice('port_request', record, context, { 'Authorized-By': context.authBy ?? null, Port: wanted }, before ?? null));

@@ -4,14 +4,14 @@
  */
 import { isJsonObject } from '../documents/json';
 import type { NumberRecord } from '../documents/types';
-import { activateFeature, deactivateFeatures, inStates, isTrue, requested } from './feature-record';
+import { activateFeature, deactivateFeatures, inStates, isTrue, requestedValue } from './feature-record';
 import type { FeatureProvider } from './provider';
 
 const FEATURE = 'prepend';
 
 function save(record: NumberRecord): NumberRecord {
   if (!inStates(record, ['in_service'])) return deactivateFeatures(record, FEATURE);
-  const wanted = requested(record, FEATURE);
+  const wanted = requestedValue(record, FEATURE);
   if (wanted === undefined) return deactivateFeatures(record, FEATURE);
   return isJsonObject(wanted) && isTrue(wanted.enabled) ? activateFeature(record, FEATURE, wanted) : deactivateFeatures(record, FEATURE);
 }

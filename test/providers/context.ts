@@ -1,5 +1,6 @@
 /** What the provider tests share: a ProviderContext that records the notices it is given, and a number saved and read back. */
 import { defaultNumberManagerConfig } from '../../src/config/number-manager';
+import { compileNumberRules } from '../../src/numbers/rules';
 import type { JsonObject } from '../../src/documents/json';
 import { readNumberDocument } from '../../src/documents/read';
 import type { NumberRecord } from '../../src/documents/types';
@@ -26,8 +27,10 @@ export interface RecordingContext {
 
 export function providerContext(options: ContextOptions = {}): RecordingContext {
   const notices: Notice[] = [];
+  const config = defaultNumberManagerConfig();
+  const { rules } = compileNumberRules(config);
   const context: ProviderContext = {
-    config: defaultNumberManagerConfig(),
+    config,
     settings: (key) => options.settings?.[key] ?? {},
     authBy: options.authBy,
     isAdmin: options.authBy === 'system',
@@ -38,6 +41,7 @@ export function providerContext(options: ContextOptions = {}): RecordingContext 
       notices.push(notice);
     },
     env: options.env ?? {},
+    prettyPrint: (number) => rules.prettyPrint(number),
   };
   return { context, notices };
 }
