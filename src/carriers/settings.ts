@@ -63,17 +63,8 @@ export async function loadCarrierSettings(context: CarrierContext, name: string,
 
 /** `system_config/number_manager.<bare>` as one object, under its `KNM_<BARE>_<KEY>` environment variables. */
 export function settingsValues(doc: unknown, bare: string, env: Env): JsonObject {
-  return withEnvOverrides(readCarrierConfig(doc, bare), bare, env);
-}
-
-/** Settings already read from `system_config/number_manager.<name>`, under the `KNM_<NAME>_<KEY>` variables of `env`. */
-export function carrierSettingsFrom(stored: JsonObject, name: string, env: Env): CarrierSettings {
-  return new CarrierSettings(withEnvOverrides(stored, name, env));
-}
-
-function withEnvOverrides(stored: JsonObject, name: string, env: Env): JsonObject {
-  const values: JsonObject = { ...stored };
-  const prefix = `KNM_${name.replace(/^knm_/, '').toUpperCase()}_`;
+  const values: JsonObject = { ...readCarrierConfig(doc, bare) };
+  const prefix = `KNM_${bare.toUpperCase()}_`;
   for (const [variable, value] of Object.entries(env)) {
     if (variable.startsWith(prefix) && value !== undefined && value !== '') values[variable.slice(prefix.length).toLowerCase()] = value;
   }

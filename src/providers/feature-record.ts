@@ -4,7 +4,7 @@
  * settings. Each edit returns the same record when nothing changes, so a provider that has nothing to do leaves no
  * trace and the caller's "did anything change" stays cheap.
  */
-import { carrierSettingsFrom, CarrierSettings } from '../carriers/settings';
+import { CarrierSettings } from '../carriers/settings';
 import { isJsonObject, JsonObject, JsonValue } from '../documents/json';
 import { isEmptyJson, jsonEqual } from '../documents/kz-json';
 import type { NumberRecord, NumberState } from '../documents/types';
@@ -61,12 +61,9 @@ export function deactivateFeatures(record: NumberRecord, ...names: string[]): Nu
   return { ...record, features };
 }
 
-/**
- * A provider's settings: `system_config/number_manager.<name>` as the context read it, under the
- * `KNM_<NAME>_<KEY>` environment variables the carriers honour (so credentials may stay out of CouchDB).
- */
+/** A provider's settings as the carriers read theirs (the context has applied the `KNM_<NAME>_<KEY>` overrides). */
 export function providerSettings(context: ProviderContext, name: string): CarrierSettings {
-  return carrierSettingsFrom(context.settings(name), name, context.env);
+  return new CarrierSettings(context.settings(name));
 }
 
 /** How a provider with an HTTP API is built: Kazoo waits 180 s; tests bring a shorter timeout. */

@@ -36,7 +36,7 @@ export interface ProviderContext {
    * reseller's `configs_number_manager` over it (kapps_account_config:get_from_reseller/3).
    */
   readonly config: NumberManagerConfig;
-  /** `system_config/number_manager.<key>`, e.g. `dash_e911` or `telnyx` (the provider's own settings). */
+  /** `system_config/number_manager.<key>`, e.g. `dash_e911` or `telnyx` (the provider's own settings), under its `KNM_<KEY>_*` environment overrides. */
   readonly settings: (key: string) => JsonObject;
   /** `auth_by` of the save: an account id, `system`, or undefined. */
   readonly authBy: string | undefined;

@@ -1,6 +1,7 @@
 /** What the provider tests share: a ProviderContext that records the notices it is given, and a number saved and read back. */
 import { defaultNumberManagerConfig } from '../../src/config/number-manager';
 import { compileNumberRules } from '../../src/numbers/rules';
+import { settingsValues } from '../../src/carriers/settings';
 import type { JsonObject } from '../../src/documents/json';
 import { readNumberDocument } from '../../src/documents/read';
 import type { NumberRecord } from '../../src/documents/types';
@@ -31,7 +32,7 @@ export function providerContext(options: ContextOptions = {}): RecordingContext 
   const { rules } = compileNumberRules(config);
   const context: ProviderContext = {
     config,
-    settings: (key) => options.settings?.[key] ?? {},
+    settings: (key) => settingsValues({ default: options.settings?.[key] ?? {} }, key, options.env ?? {}),
     authBy: options.authBy,
     isAdmin: options.authBy === 'system',
     dryRun: options.dryRun ?? false,
