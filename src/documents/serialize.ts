@@ -28,16 +28,16 @@ export function isKeptPublicKey(key: string): boolean {
  */
 export function toKazooDocument(record: NumberRecord, modified: number, options: { copy: boolean } = { copy: true }): NumberDoc {
   const copy = options.copy ? cloneJson : <T extends JsonValue>(value: T): T => value;
-  const head = { _id: record.number, pvt_db_name: numberDbName(record.number) };
-  const tail = {
-    pvt_ported_in: record.portedIn,
-    pvt_module_name: record.moduleName,
-    pvt_modified: modified,
-    pvt_created: record.created,
-    pvt_type: 'number' as const,
-  };
+  // Built key by key rather than by spreading: V8 copies a spread after other keys slowly, and an import writes
+  // a hundred thousand of these.
+  const doc = { _id: record.number, pvt_db_name: numberDbName(record.number) } as NumberDoc;
   // kz_json:from_list/1 drops undefined values: a number without a state is written without pvt_state.
-  const doc: NumberDoc = record.state === undefined ? { ...head, ...tail } : { ...head, pvt_state: record.state, ...tail };
+  if (record.state !== undefined) doc.pvt_state = record.state;
+  doc.pvt_ported_in = record.portedIn;
+  doc.pvt_module_name = record.moduleName;
+  doc.pvt_modified = modified;
+  doc.pvt_created = record.created;
+  doc.pvt_type = 'number';
 
   for (const [key, value] of Object.entries(record.publicFields)) {
     if (isKeptPublicKey(key)) doc[key] = copy(value);

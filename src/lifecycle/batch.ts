@@ -1,23 +1,31 @@
 /**
  * Creating many numbers at once (the `import` of Kazoo's number_management tasks, `knm_ops:create/2` per row):
- * the same decisions as NumberService.create, made for a whole batch with one read per number database
- * (`_all_docs` with keys), one account read, one port-request query when a number of the batch is new, and one
- * `_bulk_docs` per number database and per holder account database. A refused row is that row's answer; it never
- * stops the batch. A row whose write met a conflict (someone wrote the number meanwhile) is read and decided again.
+ * the same decisions as NumberService.create, made for a whole batch with one account read, one port-request
+ * query, and one `_bulk_docs` per number database and per holder account database. A refused row is that row's
+ * answer; it never stops the batch.
+ *
+ * An import mostly brings numbers the cluster does not have yet, so the first round does not read them: each row
+ * is decided as a new number and written without a revision, and CouchDB's conflict tells which numbers exist.
+ * Only the rows that did not end in a write are read (one `_all_docs` per number database) and decided again, as
+ * Kazoo decides them, on the number as stored: a conflict, a refusal (which may differ for a stored number), a
+ * carrier to buy, or a feature provider that reaches outside the document (a carrier's API, a notice), which must
+ * never act on a guess. A row whose write met a conflict after it was read (someone wrote the number meanwhile)
+ * is read and decided again.
  *
  * Rows whose carrier must be bought (acquire on a non-local carrier) go through NumberService one at a time,
  * so a carrier order is placed exactly as for a single create.
  */
 import { carrierFor } from '../carriers/registry';
-import { toPublicJson } from '../documents/public';
 import { readNumberDocument } from '../documents/read';
 import type { NumberRecord } from '../documents/types';
 import { writeNumberDocument } from '../documents/write';
 import { KnmError } from '../errors';
 import { accountDbName, toDbName } from '../numbers/db-names';
 import { providerContexts, type ProviderContexts } from '../providers/context';
+import type { ProviderContext } from '../providers/provider';
+import type { NumberManagerConfig } from '../config/number-manager';
 import { providerFor } from '../providers/registry';
-import { saveFeatures, type ProviderLookup } from '../providers/run';
+import { mayReachOutside, saveFeatures, type ProviderLookup } from '../providers/run';
 import { isStoreError } from '../store/errors';
 import { withNumberDb } from '../store/bootstrap';
 import type { CouchDoc } from '../store/types';
@@ -35,10 +43,12 @@ export interface BatchCreateRow {
 }
 
 /**
- * A row's answer; a number the batch wrote carries its record as stored and its holder's account as the batch read
- * it, so callers need not read either back.
+ * A row's answer. A number the batch wrote carries its record as stored and its holder's account as the batch read
+ * it, so callers need not read either back (nor build its public JSON, which the import's rows do not show).
  */
-export type BatchCreateOutcome = NumberOutcome & { readonly record?: NumberRecord; readonly holder?: AccountFacts };
+export type BatchCreateOutcome =
+  | (NumberOutcome & { readonly record?: undefined; readonly holder?: undefined })
+  | { readonly number: string; readonly ok: true; readonly record: NumberRecord; readonly holder?: AccountFacts };
 
 /**
  * What the batches of one import may keep between them: whether each holder's account database exists, asked once
@@ -58,6 +68,8 @@ interface Pending {
   readonly number: string;
   readonly db: string;
   readonly request: Omit<CreateRequest, 'authBy'>;
+  /** Decided as a new number without reading it: its outcome stands only if its write succeeds. */
+  readonly unread: boolean;
 }
 
 /** What every row of a batch decides with: the accounts, the resellers' configs, the feature providers. */
@@ -66,6 +78,8 @@ interface BatchTools {
   readonly configs: ResellerConfigs;
   readonly providers: ProviderLookup;
   readonly contexts: ProviderContexts;
+  /** The providers' context for each holder's config, made once per batch: the requester is the batch's. */
+  readonly contextOf: Map<NumberManagerConfig, Promise<ProviderContext>>;
 }
 
 interface Decided {
@@ -91,9 +105,8 @@ export async function createBatch(env: LifecycleEnvironment, rows: readonly Batc
       return;
     }
     // the same number twice in one batch: the second is decided after the first is written, as one-by-one would
-    const item = { index, number, db, request: row.request };
-    if (seen.has(number)) later.push(item);
-    else pending.push(item);
+    if (seen.has(number)) later.push({ index, number, db, request: row.request, unread: false });
+    else pending.push({ index, number, db, request: row.request, unread: true });
     seen.add(number);
   });
 
@@ -104,12 +117,13 @@ export async function createBatch(env: LifecycleEnvironment, rows: readonly Batc
     configs: new Map(),
     providers: env.providers ?? providerFor,
     contexts: env.providerContexts ?? providerContexts({ store: env.store, clock: env.clock }),
+    contextOf: new Map(),
   };
   for (const round of [pending, later]) {
     pending = round;
-    for (let attempt = 1; pending.length > 0; attempt += 1) {
-      const retry = await decideAndWrite(env, pending, requester, accountsRead, shared, memo, outcomes, attempt >= CONFLICT_ROUNDS);
-      pending = retry;
+    // the unread round is not one of the conflict rounds: its conflicts only say which numbers exist
+    for (let attempt = round[0]?.unread === true ? 0 : 1; pending.length > 0; attempt += 1) {
+      pending = await decideAndWrite(env, pending, requester, accountsRead, shared, memo, outcomes, attempt >= CONFLICT_ROUNDS);
     }
   }
   return outcomes.map((outcome, index) => outcome ?? undecided(rows[index].number));
@@ -119,7 +133,7 @@ function undecided(number: string): BatchCreateOutcome {
   return { number, ok: false, error: new KnmError('unspecified_fault', 500, 'not decided').toJSON() };
 }
 
-/** One round: read, decide, write; answers the rows it settled and returns the rows to decide again. */
+/** One round: read (the rows not unread), decide, write; answers the rows it settled and returns the rows to decide again. */
 async function decideAndWrite(
   env: LifecycleEnvironment,
   pending: readonly Pending[],
@@ -130,7 +144,7 @@ async function decideAndWrite(
   outcomes: (BatchCreateOutcome | undefined)[],
   lastRound: boolean,
 ): Promise<Pending[]> {
-  const [existing, accounts] = await Promise.all([readNumbers(env, pending), accountsRead]);
+  const [existing, accounts] = await Promise.all([readNumbers(env, pending.filter((item) => !item.unread)), accountsRead]);
   // create() looks at the port requests only for a new number not said to be ported in
   const porting = await portingNumbers(env, pending.filter((item) => item.request.portedIn !== true && !existing.has(item.number)));
   const policy = { availableModuleName: env.config.available_module_name, portInModuleName: env.config.port_in_module_name };
@@ -138,27 +152,42 @@ async function decideAndWrite(
   const tools: BatchTools = { ...shared, accounts };
   const byDb = new Map<string, Decided[]>();
   const oneByOne: Pending[] = [];
+  const retry: Pending[] = [];
+  // a row decided on a guess is not answered from it: it is read and decided again
+  const readFirst = (item: Pending): void => {
+    retry.push({ ...item, unread: false });
+  };
+  const refuse = (item: Pending, error: KnmError): void => {
+    if (item.unread) readFirst(item);
+    else outcomes[item.index] = failed(item.number, error);
+  };
 
   for (const item of pending) {
-    const result = planCreate(accounts, item.number, existing.get(item.number), porting(item.number), policy, { ...item.request, authBy: requester.authBy }, now);
+    // authBy first: V8 copies an object slowly when a spread is followed by a key the copy lacks
+    const result = planCreate(accounts, item.number, existing.get(item.number), porting(item.number), policy, { authBy: requester.authBy, ...item.request }, now);
     if (!result.ok) {
-      outcomes[item.index] = failed(item.number, result.error);
+      refuse(item, result.error);
       continue;
     }
     const carrier = carrierFor(result.record.moduleName);
     if (result.acquire && carrier !== undefined && !carrier.isLocal) {
-      oneByOne.push(item);
+      if (item.unread) readFirst(item);
+      else oneByOne.push(item);
       continue;
     }
     // knm_ops:create/2 saves through save_numbers/1: the feature providers run before the write.
-    const record = await providersSave(env, tools, result.record, requester);
+    const record = await providersSave(env, tools, result.record, requester, item.unread);
+    if (record === READ_FIRST) {
+      readFirst(item);
+      continue;
+    }
     if (record instanceof KnmError) {
-      outcomes[item.index] = failed(item.number, record);
+      refuse(item, record);
       continue;
     }
     const refusal = mdnGate(record, requester);
     if (refusal !== undefined) {
-      outcomes[item.index] = failed(item.number, refusal);
+      refuse(item, refusal);
       continue;
     }
     const decided: Decided = { pending: item, record, doc: writeNumberDocument(record, { now }) as CouchDoc };
@@ -167,7 +196,6 @@ async function decideAndWrite(
     byDb.set(item.db, list);
   }
 
-  const retry: Pending[] = [];
   const written: Decided[] = [];
   // one _bulk_docs per number database, all databases at once
   const writes = await Promise.all(
@@ -179,8 +207,9 @@ async function decideAndWrite(
       if (result.ok) {
         const stored: NumberRecord = { ...entry.record, rev: result.rev, modified: Number(entry.doc.pvt_modified) };
         written.push({ ...entry, record: stored });
-        const holder = stored.assignedTo === undefined ? undefined : accounts(stored.assignedTo);
-        outcomes[entry.pending.index] = { number: stored.number, ok: true, result: toPublicJson(stored), record: stored, ...(holder === undefined ? {} : { holder }) };
+        outcomes[entry.pending.index] = { number: stored.number, ok: true, record: stored, holder: stored.assignedTo === undefined ? undefined : accounts(stored.assignedTo) };
+      } else if (entry.pending.unread) {
+        readFirst(entry.pending);
       } else if (result.error === 'conflict' && !lastRound) {
         retry.push(entry.pending);
       } else {
@@ -242,10 +271,21 @@ async function readAccounts(env: LifecycleEnvironment, ids: readonly (string | u
   return (id) => facts.get(id);
 }
 
-/** The number after its feature providers, or their refusal. */
-async function providersSave(env: LifecycleEnvironment, tools: BatchTools, record: NumberRecord, requester: Requester): Promise<NumberRecord | KnmError> {
+const READ_FIRST = Symbol('read first');
+
+/**
+ * The number after its feature providers, or their refusal; READ_FIRST for a number decided `unread` whose
+ * providers may act beyond the document.
+ */
+async function providersSave(env: LifecycleEnvironment, tools: BatchTools, record: NumberRecord, requester: Requester, unread: boolean): Promise<NumberRecord | KnmError | typeof READ_FIRST> {
   const config = await holderConfig(env.store, env.config, record, tools.accounts, tools.configs);
-  const context = await tools.contexts.contextFor(record, { authBy: requester.authBy, isAdmin: isAdmin(tools.accounts, requester.authBy), system: env.config, config });
+  let made = tools.contextOf.get(config);
+  if (made === undefined) {
+    made = tools.contexts.contextFor(record, { authBy: requester.authBy, isAdmin: isAdmin(tools.accounts, requester.authBy), system: env.config, config });
+    tools.contextOf.set(config, made);
+  }
+  const context = await made;
+  if (unread && mayReachOutside(record, context, tools.providers)) return READ_FIRST;
   try {
     return await saveFeatures(record, context, tools.providers);
   } catch (error) {

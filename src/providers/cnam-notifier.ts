@@ -42,6 +42,7 @@ async function save(record: NumberRecord, context: ProviderContext): Promise<Num
 
 export const knmCnamNotifier: FeatureProvider = {
   module: 'knm_cnam_notifier',
+  reachesOutside: true,
   save,
   delete: async (record) => deactivateFeatures(record, INBOUND, OUTBOUND, LEGACY),
 };

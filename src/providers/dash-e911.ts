@@ -65,6 +65,7 @@ export function createDashE911Provider(options: HttpProviderOptions = {}): Featu
 
   const provider: FeatureProvider = {
     module: MODULE,
+    reachesOutside: true,
 
     async save(record, context) {
       const change = e911Change(record);

@@ -16,6 +16,7 @@ function save(record: NumberRecord): NumberRecord {
 
 export const knmFailover: FeatureProvider = {
   module: 'knm_failover',
+  reachesOutside: false,
   save: async (record) => save(record),
   delete: async (record) => deactivateFeatures(record, FEATURE),
 };

@@ -24,6 +24,7 @@ function save(record: NumberRecord): NumberRecord {
 
 export const knmForceOutbound: FeatureProvider = {
   module: 'knm_force_outbound',
+  reachesOutside: false,
   save: async (record) => save(record),
   delete: async (record) => deactivateFeatures(record, FEATURE),
 };

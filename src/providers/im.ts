@@ -46,6 +46,7 @@ function imProvider(type: ImType): FeatureProvider {
   }
   return {
     module: `knm_${type}`,
+    reachesOutside: true,
     async save(record, context) {
       const wanted = requestedValue(record, type);
       if (!inStates(record, ['in_service']) || wanted === undefined) return change(record, deactivateFeatures(record, type), context);

@@ -33,6 +33,7 @@ async function save(record: NumberRecord, context: ProviderContext): Promise<Num
 
 export const knmPortNotifier: FeatureProvider = {
   module: 'knm_port_notifier',
+  reachesOutside: true,
   save,
   delete: async (record) => deactivateFeatures(record, FEATURE),
 };

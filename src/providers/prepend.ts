@@ -18,6 +18,7 @@ function save(record: NumberRecord): NumberRecord {
 
 export const knmPrepend: FeatureProvider = {
   module: 'knm_prepend',
+  reachesOutside: false,
   save: async (record) => save(record),
   delete: async (record) => deactivateFeatures(record, FEATURE),
 };

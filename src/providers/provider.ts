@@ -63,6 +63,12 @@ export interface FeatureProvider {
   /** Kazoo's module name (`knm_dash_e911`, `knm_cnam_notifier`, `knm_prepend`, …). */
   readonly module: string;
   /**
+   * Whether its save may act beyond the number document: call a carrier's API or publish a notice. Such a save must
+   * only run for a decision made on the number as stored, so the batch create reads those numbers first instead of
+   * learning from a write conflict that they exist (lifecycle/batch.ts).
+   */
+  readonly reachesOutside: boolean;
+  /**
    * knm_gen_provider:save/1: the number with this provider's features reconciled. Throws a KnmError with
    * Kazoo's code (403 forbidden, 400 invalid, 500 unspecified_fault) when the provider refuses.
    */

@@ -32,6 +32,7 @@ function save(record: NumberRecord, context: ProviderContext): NumberRecord {
 
 export const knmRenameCarrier: FeatureProvider = {
   module: 'knm_rename_carrier',
+  reachesOutside: false,
   save: async (record, context) => save(record, context),
   delete: async (record) => record,
 };

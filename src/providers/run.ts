@@ -45,7 +45,9 @@ function offeredBy(providers: ProviderLookup, record: NumberRecord, context: Pro
 }
 
 function plan(record: NumberRecord, policy: FeaturePolicy, context: ProviderContext, providers: ProviderLookup): Plan {
-  return { requested: requestedModules(record, policy), allowed: allowedModules(record, policy, context.isAdmin, offeredBy(providers, record, context)) };
+  const requested = requestedModules(record, policy);
+  // nothing requested, nothing to allow: most numbers of an import, whose rules need not run
+  return { requested, allowed: requested.length === 0 ? new Set() : allowedModules(record, policy, context.isAdmin, offeredBy(providers, record, context)) };
 }
 
 /**
@@ -70,6 +72,16 @@ export async function saveFeatures(record: NumberRecord, context: ProviderContex
     if (provider !== undefined) current = await attributed(module, () => provider.save(current, context));
   }
   return current;
+}
+
+/**
+ * Whether saveFeatures may run a provider that acts beyond the document (a carrier's API, a notice). Errs towards
+ * yes: any requested provider counts, allowed or not, and so does a carrier rename, after which other providers
+ * may serve the features.
+ */
+export function mayReachOutside(record: NumberRecord, context: ProviderContext, providers: ProviderLookup = providerFor): boolean {
+  const requested = requestedModules(deactivateFeatures(record, ...DEPRECATED_FEATURES), featurePolicy(context.config));
+  return requested.some((module) => module === RENAME_CARRIER || providers(module)?.reachesOutside === true);
 }
 
 /** Which provider module threw an error, for the record of a refusal. */

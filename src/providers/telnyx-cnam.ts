@@ -86,6 +86,7 @@ export function createTelnyxCnamProvider(options: HttpProviderOptions = {}): Fea
 
   return {
     module: MODULE,
+    reachesOutside: true,
 
     async save(record, context) {
       if (!isProvisionedState(record.state)) return record;

@@ -106,6 +106,7 @@ export function createTelnyxE911Provider(options: HttpProviderOptions = {}): Fea
 
   const provider: FeatureProvider = {
     module: MODULE,
+    reachesOutside: true,
 
     async save(record, context) {
       const change = e911Change(record);

@@ -70,6 +70,7 @@ export function createVitelityCnamProvider(options: HttpProviderOptions = {}): F
 
   return {
     module: MODULE,
+    reachesOutside: true,
 
     async save(record, context) {
       if (!isProvisionedState(record.state)) return record;

@@ -54,6 +54,7 @@ export function createVitelityE911Provider(options: HttpProviderOptions = {}): F
 
   const provider: FeatureProvider = {
     module: MODULE,
+    reachesOutside: true,
 
     async save(record, context) {
       const change = e911Change(record);

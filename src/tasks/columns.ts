@@ -72,36 +72,45 @@ export interface ListRowContext {
   readonly defaultForceOutbound: boolean;
 }
 
-/** kt_numbers list row of a number. */
+/** kt_numbers list row of a number. One literal, keys in column order: an export or import makes one per number. */
 export function listRow(record: NumberRecord, context: ListRowContext): Record<ListColumn, string> {
   const features = record.features;
-  const feature = (name: string): JsonObject => (isJsonObject(features[name]) ? (features[name] as JsonObject) : {});
+  const feature = (name: string): JsonObject => (isJsonObject(features[name]) ? (features[name] as JsonObject) : NO_FEATURE);
   const e911 = feature('e911');
-  const row = {} as Record<ListColumn, string>;
-  for (const column of LIST_COLUMNS) row[column] = '';
-  row.e164 = record.number;
-  row.account_name = context.accountName ?? '';
-  row.account_id = record.assignedTo ?? '';
-  row.previously_assigned_to = record.previouslyAssignedTo ?? '';
-  row.state = record.state ?? '';
-  row.created = String(record.created);
-  row.modified = String(record.modified);
-  row.used_by = record.usedBy ?? '';
-  row.ported_in = String(record.portedIn);
-  row.carrier_module = record.moduleName;
-  row['cnam.inbound'] = cell(feature('inbound_cnam').inbound_lookup);
-  row['cnam.outbound'] = cell(feature('outbound_cnam').display_name);
-  for (const [column, key] of E911_COLUMNS) row[column as ListColumn] = cell(e911[key]);
-  row['prepend.enabled'] = cell(feature('prepend').enabled);
-  row['prepend.name'] = cell(feature('prepend').name);
-  row['prepend.number'] = cell(feature('prepend').number);
-  row['ringback.early'] = cell(feature('ringback').early);
-  row['ringback.transfer'] = cell(feature('ringback').transfer);
-  row.force_outbound = String(forceOutbound(record, context));
-  row['failover.e164'] = cell(feature('failover').e164);
-  row['failover.sip'] = cell(feature('failover').sip);
-  return row;
+  const prepend = feature('prepend');
+  const ringback = feature('ringback');
+  const failover = feature('failover');
+  return {
+    e164: record.number,
+    account_name: context.accountName ?? '',
+    account_id: record.assignedTo ?? '',
+    previously_assigned_to: record.previouslyAssignedTo ?? '',
+    state: record.state ?? '',
+    created: String(record.created),
+    modified: String(record.modified),
+    used_by: record.usedBy ?? '',
+    ported_in: String(record.portedIn),
+    carrier_module: record.moduleName,
+    'cnam.inbound': cell(feature('inbound_cnam').inbound_lookup),
+    'cnam.outbound': cell(feature('outbound_cnam').display_name),
+    'e911.locality': cell(e911.locality),
+    'e911.name': cell(e911.caller_name),
+    'e911.region': cell(e911.region),
+    'e911.street_address': cell(e911.street_address),
+    'e911.extended_address': cell(e911.extended_address),
+    'e911.postal_code': cell(e911.postal_code),
+    'prepend.enabled': cell(prepend.enabled),
+    'prepend.name': cell(prepend.name),
+    'prepend.number': cell(prepend.number),
+    'ringback.early': cell(ringback.early),
+    'ringback.transfer': cell(ringback.transfer),
+    force_outbound: String(forceOutbound(record, context)),
+    'failover.e164': cell(failover.e164),
+    'failover.sip': cell(failover.sip),
+  };
 }
+
+const NO_FEATURE: JsonObject = Object.freeze({});
 
 /** The feature, else default_force_outbound: kt_numbers does not apply the hunt's local/port rules here. */
 function forceOutbound(record: NumberRecord, context: ListRowContext): boolean {
@@ -119,9 +128,35 @@ function cell(value: JsonValue | undefined): string {
 
 /** An input row turned into list columns (a failed row's result echoes its input). */
 export function echoRow(cells: Readonly<Record<string, string>>): Record<ListColumn, string> {
-  const row = {} as Record<ListColumn, string>;
-  for (const column of LIST_COLUMNS) row[column] = cells[column] ?? '';
-  return row;
+  const echo = (column: ListColumn): string => cells[column] ?? '';
+  return {
+    e164: echo('e164'),
+    account_name: echo('account_name'),
+    account_id: echo('account_id'),
+    previously_assigned_to: echo('previously_assigned_to'),
+    state: echo('state'),
+    created: echo('created'),
+    modified: echo('modified'),
+    used_by: echo('used_by'),
+    ported_in: echo('ported_in'),
+    carrier_module: echo('carrier_module'),
+    'cnam.inbound': echo('cnam.inbound'),
+    'cnam.outbound': echo('cnam.outbound'),
+    'e911.locality': echo('e911.locality'),
+    'e911.name': echo('e911.name'),
+    'e911.region': echo('e911.region'),
+    'e911.street_address': echo('e911.street_address'),
+    'e911.extended_address': echo('e911.extended_address'),
+    'e911.postal_code': echo('e911.postal_code'),
+    'prepend.enabled': echo('prepend.enabled'),
+    'prepend.name': echo('prepend.name'),
+    'prepend.number': echo('prepend.number'),
+    'ringback.early': echo('ringback.early'),
+    'ringback.transfer': echo('ringback.transfer'),
+    force_outbound: echo('force_outbound'),
+    'failover.e164': echo('failover.e164'),
+    'failover.sip': echo('failover.sip'),
+  };
 }
 
 /**
@@ -130,31 +165,38 @@ export function echoRow(cells: Readonly<Record<string, string>>): Record<ListCol
  */
 export function publicFieldsOf(cells: Readonly<Record<string, string>>): JsonObject {
   const fields: JsonObject = {};
-  const text = (column: string): string | undefined => (cells[column] !== undefined && cells[column] !== '' ? cells[column] : undefined);
-  const bool = (column: string): boolean | undefined => (text(column) === undefined ? undefined : text(column) === 'true');
-  const group = (name: string, values: Record<string, JsonValue | undefined>): void => {
-    let present: JsonObject | undefined;
-    for (const key in values) {
-      const value = values[key];
-      if (value !== undefined) (present ??= {})[key] = value;
+  for (const [name, columns] of PUBLIC_FIELD_COLUMNS) {
+    let present: JsonValue | undefined;
+    for (const [column, key, kind] of columns) {
+      const text = cells[column];
+      if (text === undefined || text === '') continue;
+      const value = kind === 'boolean' ? text === 'true' : text;
+      if (key === undefined) present = value;
+      else ((present ??= {}) as JsonObject)[key] = value;
     }
     if (present !== undefined) fields[name] = present;
-  };
-  const carrierName = text('carrier_name');
-  if (carrierName !== undefined) fields.carrier_name = carrierName;
-  group('cnam', { display_name: text('cnam.outbound'), inbound_lookup: bool('cnam.inbound') });
-  group('e911', Object.fromEntries(E911_COLUMNS.map(([column, key]) => [key, text(column)])));
-  group('prepend', { enabled: bool('prepend.enabled'), name: text('prepend.name'), number: text('prepend.number') });
-  group('ringback', { early: text('ringback.early'), transfer: text('ringback.transfer') });
-  const force = bool('force_outbound');
-  if (force !== undefined) fields.force_outbound = force;
-  group('failover', { e164: text('failover.e164'), sip: text('failover.sip') });
-  for (const [column, value] of Object.entries(cells)) {
+  }
+  for (const column in cells) {
+    const value = cells[column];
     if (!column.startsWith('opaque.') || value === '') continue;
     setPath(fields, column.slice('opaque.'.length).split('.'), value);
   }
   return fields;
 }
+
+/**
+ * Each public field the columns fill, in kt_numbers' order: its columns, the key each fills (none: the field is the
+ * cell itself) and whether the cell is a boolean.
+ */
+const PUBLIC_FIELD_COLUMNS: readonly (readonly [string, readonly (readonly [string, string | undefined, 'text' | 'boolean'])[]])[] = [
+  ['carrier_name', [['carrier_name', undefined, 'text']]],
+  ['cnam', [['cnam.outbound', 'display_name', 'text'], ['cnam.inbound', 'inbound_lookup', 'boolean']]],
+  ['e911', E911_COLUMNS.map(([column, key]) => [column, key, 'text'] as const)],
+  ['prepend', [['prepend.enabled', 'enabled', 'boolean'], ['prepend.name', 'name', 'text'], ['prepend.number', 'number', 'text']]],
+  ['ringback', [['ringback.early', 'early', 'text'], ['ringback.transfer', 'transfer', 'text']]],
+  ['force_outbound', [['force_outbound', undefined, 'boolean']]],
+  ['failover', [['failover.e164', 'e164', 'text'], ['failover.sip', 'sip', 'text']]],
+];
 
 function setPath(target: JsonObject, path: readonly string[], value: JsonValue): void {
   let at = target;

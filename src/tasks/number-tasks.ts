@@ -42,7 +42,7 @@ export async function runRows(context: TaskContext, action: RowAction, rows: rea
   rows.forEach((cells, at) => {
     const invalid = invalidCell(cells);
     if (invalid === undefined) valid.push(at);
-    else results[at] = { ...echoRow(cells), error: invalid };
+    else results[at] = withError(echoRow(cells), invalid);
   });
   const requester: Requester = { authBy: context.authBy };
   const outcomes = await runAction(context, action, valid.map((at) => rows[at]), requester);
@@ -51,16 +51,23 @@ export async function runRows(context: TaskContext, action: RowAction, rows: rea
   outcomes.forEach((outcome, position) => {
     const at = valid[position];
     if (!outcome.ok) {
-      results[at] = { ...echoRow(rows[at]), error: outcome.error.message };
+      results[at] = withError(echoRow(rows[at]), outcome.error.message);
       return;
     }
     const record = records.get(outcome.number);
     const row = record === undefined
       ? echoRow(rows[at])
       : listRow(record, { accountName: record.assignedTo === undefined ? undefined : names.get(record.assignedTo), defaultForceOutbound: context.env.config.default_force_outbound });
-    results[at] = { ...row, error: '' };
+    results[at] = withError(row, '');
   });
-  return results.map((result, at) => result ?? { ...echoRow(rows[at]), error: 'not run' });
+  return results.map((result, at) => result ?? withError(echoRow(rows[at]), 'not run'));
+}
+
+/** The row with its error column; the row is fresh, so it is completed in place rather than copied. */
+function withError(row: Record<ListColumn, string>, error: string): RowResult {
+  const result = row as RowResult;
+  result.error = error;
+  return result;
 }
 
 function runAction(context: TaskContext, action: RowAction, rows: readonly Readonly<Record<string, string>>[], requester: Requester): Promise<BatchCreateOutcome[]> {

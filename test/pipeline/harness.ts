@@ -82,6 +82,7 @@ export function countingProvider(module: string, feature: string): CountingProvi
   };
   return {
     module,
+    reachesOutside: true,
     saves,
     deletes,
     async save(record) {

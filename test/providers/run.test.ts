@@ -79,6 +79,7 @@ describe('providers: knm_providers save/delete (providers.md §4)', () => {
     const order: string[] = [];
     const tracing = (module: string): FeatureProvider => ({
       module,
+      reachesOutside: false,
       save: async (record) => {
         order.push(`save ${module}`);
         return record;
@@ -100,7 +101,7 @@ describe('providers: knm_providers save/delete (providers.md §4)', () => {
   it('the configured CNAM provider serves cnam, with knm_ added to its name', async () => {
     const seen: string[] = [];
     const lookup = (module: string): FeatureProvider | undefined =>
-      module === 'knm_telnyx_cnam' ? { module, save: async (record) => (seen.push(module), record), delete: async (record) => record } : undefined;
+      module === 'knm_telnyx_cnam' ? { module, reachesOutside: true, save: async (record) => (seen.push(module), record), delete: async (record) => record } : undefined;
     const context = recordingContext();
     await saveFeatures(telnyx({ cnam: { display_name: 'A' } }), { ...context, config: { ...context.config, cnam_provider: 'telnyx_cnam' } }, lookup);
     expect(seen).to.deep.equal(['knm_telnyx_cnam']);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { CsvError, formatCsvRow, parseCsv, readCsv, readCsvRecords } from '../../src/tasks/csv';
-import { echoRow, LIST_COLUMNS, publicFieldsOf } from '../../src/tasks/columns';
+import { readNumberDocument } from '../../src/documents/read';
+import { echoRow, LIST_COLUMNS, listRow, publicFieldsOf } from '../../src/tasks/columns';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
@@ -86,5 +87,15 @@ describe('tasks: columns (kt_numbers)', () => {
     expect(row.e164).to.equal('+1');
     expect(row.state).to.equal('x');
     expect(Object.keys(row)).to.deep.equal([...LIST_COLUMNS]);
+  });
+
+  it('fills every list column of a number, and only those, in column order', () => {
+    const record = readNumberDocument(
+      { _id: '+15551234567', pvt_state: 'in_service', pvt_module_name: 'knm_local', pvt_assigned_to: '4fe69c5b61015084f1fe5684abc6e502', pvt_created: 1, pvt_modified: 2, pvt_features: { prepend: { enabled: true, name: 'Sales' }, e911: { caller_name: 'Bob', postal_code: '94110' }, failover: { sip: 'sip:a@b' } } },
+      { now: 3, normalize: (number) => number, availableModuleName: 'knm_local' },
+    ).record;
+    const row = listRow(record, { accountName: 'Acme', defaultForceOutbound: false });
+    expect(Object.keys(row)).to.deep.equal([...LIST_COLUMNS]);
+    expect(row).to.include({ account_name: 'Acme', 'prepend.enabled': 'true', 'prepend.name': 'Sales', 'e911.name': 'Bob', 'e911.postal_code': '94110', 'failover.sip': 'sip:a@b', force_outbound: 'false', created: '1', modified: '2' });
   });
 });

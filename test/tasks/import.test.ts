@@ -5,6 +5,7 @@ import { compileNumberRules } from '../../src/numbers/rules';
 import { accountDbName, toDbName } from '../../src/numbers/db-names';
 import type { LifecycleEnvironment } from '../../src/lifecycle/service';
 import { createBatch } from '../../src/lifecycle/batch';
+import type { FeatureProvider } from '../../src/providers/provider';
 import type { Store } from '../../src/store/client';
 import { parseCsv } from '../../src/tasks/csv';
 import { RESULT_COLUMNS } from '../../src/tasks/columns';
@@ -104,25 +105,28 @@ describe('tasks: number_management actions over the embedded store', function ()
     expect(report.failed.map((failure) => failure.line)).to.deep.equal([3, 4, 5, 6, 8, 9]);
   });
 
-  it('reads each batch\'s accounts once, asks the port requests only for new numbers, and checks an account database once per import', async () => {
+  it('reads each batch\'s accounts and port requests once, reads the numbers only when they exist, and checks an account database once per import', async () => {
     const asked: string[] = [];
     const store: Store = {
       ...fixture.store,
-      getMany: (db, ids) => (asked.push(`getMany ${db}`), fixture.store.getMany(db, ids)),
+      getMany: (db, ids) => (asked.push(`getMany ${db}${ids.every((id) => id.startsWith('_design/')) ? ' (design documents)' : ''}`), fixture.store.getMany(db, ids)),
       view: (db, design, view, options) => (asked.push(`view ${db}`), fixture.store.view(db, design, view, options)),
       dbExists: (db) => (asked.push(`dbExists ${db}`), fixture.store.dbExists(db)),
     };
     const count = (request: string): number => asked.filter((entry) => entry === request).length;
+    const numberReads = (): number => asked.filter((entry) => entry === `getMany ${toDbName('+14158867920')}`).length;
     const csv = ['e164', '+14158867920', '+14158867921', '+14158867922', '+14158867923', '+14158867924', '+14158867925'].join('\n');
     const first = await runImport(taskContext(environment(fixture, store), 'system', true), 'import', csv, 2, 1);
     expect(first.results.map((row) => [row.state, row.account_name, row.error])).to.deep.equal(Array(6).fill(['in_service', 'Sub Account', '']));
-    expect([count('getMany accounts'), count('view port_requests'), count(`dbExists ${accountDbName(RESELLER)}`)]).to.deep.equal([3, 3, 1]);
+    // new numbers are written without being read: the writes' conflicts would have said which exist
+    expect([count('getMany accounts'), count('view port_requests'), count(`dbExists ${accountDbName(RESELLER)}`), numberReads()]).to.deep.equal([3, 3, 1, 0]);
     expect((await fixture.store.get(accountDbName(RESELLER), '+14158867925')).pvt_state).to.equal('in_service');
 
     asked.length = 0;
     const again = await runImport(taskContext(environment(fixture, store), 'system', true), 'import', csv, 2, 1);
     expect(again.results.map((row) => row.error)).to.deep.equal(Array(6).fill('number +1415886792X already exists').map((text, at) => text.replace('X', String(at))));
-    expect([count('getMany accounts'), count('view port_requests')]).to.deep.equal([3, 0]);
+    // each batch's writes met conflicts: its numbers are read and decided as stored, without asking the port requests again
+    expect([count('getMany accounts'), count('view port_requests'), numberReads()]).to.deep.equal([3, 3, 3]);
   });
 
   it('honours carrier_module and state only for super-duper admins', async () => {
@@ -143,6 +147,33 @@ describe('tasks: number_management actions over the embedded store', function ()
     ], { authBy: 'system' });
     expect(outcomes.map((outcome) => (outcome.ok ? 'ok' : outcome.error.error))).to.deep.equal(['number_exists', 'ok']);
     expect((await fixture.store.get(toDbName('+15559990020')!, '+15559990020')).pvt_assigned_to).to.equal(MASTER);
+  });
+
+  it('decides a number unread only when nothing can reach outside the document: a provider that can waits for the number as stored', async () => {
+    const existing = '+15559990030';
+    const fresh = '+15559990031';
+    const db = toDbName(existing)!;
+    await fixture.store.put(db, { _id: existing, pvt_state: 'in_service', pvt_module_name: 'knm_local', pvt_type: 'number', pvt_assigned_to: MASTER, pvt_db_name: 'numbers%2F%2B1555', pvt_ported_in: false, pvt_created: NOW, pvt_modified: NOW });
+    const run = async (reachesOutside: boolean, numbers: readonly string[]) => {
+      const saved: string[] = [];
+      const requests: string[] = [];
+      const store: Store = {
+        ...fixture.store,
+        getMany: (at, ids) => (at === db && requests.push(`read ${ids.join(' ')}`), fixture.store.getMany(at, ids)),
+        bulkDocs: (at, docs, options) => (at === db && requests.push(`write ${docs.map((doc) => doc._id).join(' ')}`), fixture.store.bulkDocs(at, docs, options)),
+      };
+      const prepend: FeatureProvider = { module: 'knm_prepend', reachesOutside, save: async (record) => (saved.push(record.number), record), delete: async (record) => record };
+      const env = { ...environment(fixture, store), providers: (module: string) => (module === 'knm_prepend' ? prepend : undefined) };
+      const rows = numbers.map((number) => ({ number, request: { assignTo: RESELLER, publicFields: { prepend: { enabled: true, name: 'Sales' } } } }));
+      const outcomes = await createBatch(env, rows, { authBy: 'system' });
+      return { errors: outcomes.map((outcome) => (outcome.ok ? 'ok' : outcome.error.error)), saved, requests };
+    };
+    // a provider that may call a carrier or notify never runs for a guess: both numbers are read first
+    const careful = await run(true, [existing, fresh]);
+    expect(careful).to.deep.equal({ errors: ['number_exists', 'ok'], saved: [fresh], requests: [`read ${existing} ${fresh}`, `write ${fresh}`] });
+    // one that only shapes the document runs on the guess; the stored number's conflict sends it back to be read
+    const bold = await run(false, [existing, '+15559990032']);
+    expect(bold).to.deep.equal({ errors: ['number_exists', 'ok'], saved: [existing, '+15559990032'], requests: [`write ${existing} +15559990032`, `read ${existing}`] });
   });
 
   it('keeps the rows of batches run at once in file order, a number in two batches acted on in that order', async () => {
