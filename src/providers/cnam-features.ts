@@ -46,7 +46,9 @@ export function hasCnamFeature(record: NumberRecord): boolean {
 /**
  * publish_cnam_update/1 as a notice. Kazoo's Telnyx and Vitelity providers put the legacy `cnam` feature in `Cnam`
  * (nearly always empty); knm puts the display name just provisioned, as knm_cnam_notifier does, so the notice says what changed.
+ * It supersedes the outbound feature `record` held before (null when none), so a return to an earlier name is a new
+ * notice while a replay of the same change is not.
  */
 export function cnamRequestNotice(record: NumberRecord, context: ProviderContext, cnam: JsonObject): Notice {
-  return numberNotice('cnam_request', record, context, { ...(context.authBy !== undefined ? { 'Acquired-For': context.authBy } : {}), Cnam: cnam });
+  return numberNotice('cnam_request', record, context, { ...(context.authBy !== undefined ? { 'Acquired-For': context.authBy } : {}), Cnam: cnam }, record.features[OUTBOUND_CNAM] ?? null);
 }

@@ -55,6 +55,7 @@ describe('providers: knm_telnyx_cnam against a mock Telnyx', function () {
         payload: {
           'Account-ID': ACCOUNT, 'Number-State': 'in_service', 'Local-Number': false, Number: '(435) 215 - 4006', 'Acquired-For': ACCOUNT, Cnam: { display_name: 'my CNAM' },
         },
+        supersedes: null,
       },
     ]);
 
@@ -78,7 +79,8 @@ describe('providers: knm_telnyx_cnam against a mock Telnyx', function () {
     const saved = await provider.save(record({ pvt_features: { outbound_cnam: { display_name: 'old' }, inbound_cnam: { inbound_lookup: true }, cnam: { x: 1 } } }), context);
     expect(mock.requests.map((request) => request.body)).to.deep.equal(['{"cnam_listing_details":"my CNAM","enable_caller_id_name":true}']);
     expect(saved.features).to.deep.equal({ outbound_cnam: { display_name: 'my CNAM' }, inbound_cnam: { inbound_lookup: true } });
-    expect(notices).to.have.length(1);
+    // the notice names what it replaces: a later return to 'old' is a new notice, not a replay of the first
+    expect(notices.map((notice) => notice.supersedes)).to.deep.equal([{ display_name: 'old' }]);
   });
 
   it('an answer that does not echo the listing is 500 unspecified saying what Telnyx answered; no notice', async () => {

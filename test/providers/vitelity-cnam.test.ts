@@ -44,6 +44,7 @@ describe('providers: knm_vitelity_cnam against a mock Vitelity', function () {
         number: NUMBER,
         accountId: ACCOUNT,
         payload: { 'Account-ID': ACCOUNT, 'Number-State': 'reserved', 'Local-Number': false, Number: '(812) 215 - 4006', 'Acquired-For': 'system', Cnam: { display_name: 'ACME CORP' } },
+        supersedes: null,
       },
     ]);
   });
