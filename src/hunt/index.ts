@@ -90,6 +90,15 @@ interface AccountEntry extends Remembered {
   readonly enabled: boolean | undefined;
 }
 
+/** What port_requests/port_in_numbers said of a number without a document, and when. */
+interface PortRequestEntry {
+  readonly accountId: string | undefined;
+  readonly at: number;
+}
+
+/** Beyond this many remembered port-request answers, the expired ones are swept (and all, if none has expired). */
+const PORT_REQUEST_ANSWERS_MAX = 10_000;
+
 export class HuntIndex {
   private readonly numbers = new Map<string, NumberEntry>();
   private readonly accounts = new Map<string, AccountEntry>();
@@ -98,6 +107,13 @@ export class HuntIndex {
   /** Account reads in flight: concurrent hunts of one holder share a read. */
   private readonly accountReads = new Map<string, Promise<boolean | undefined>>();
   private readonly epochs = new Map<string, number>();
+  /** Port-request answers (found or not) for numbers without a document, kept `ttlMs`: a switch retrying an unknown number reads the view once a second at most. */
+  private readonly portRequests = new Map<string, PortRequestEntry>();
+  private readonly portRequestReads = new Map<string, Promise<string | undefined>>();
+  /** Bumped whenever port-request answers are dropped, so that a read in flight from before is not kept. */
+  private portRequestsEpoch = 0;
+  /** Numbers changed while a warm-up read is in flight, one set per read. */
+  private readonly warmReads = new Set<Set<string>>();
   private rules: HuntIndexOptions['rules'];
   private config: HuntIndexOptions['config'];
   private readonly shouldLookupCnam: (module: string) => boolean;
@@ -111,6 +127,8 @@ export class HuntIndex {
   misses = 0;
   /** Changes of number databases applied. */
   applied = 0;
+  /** Queries of port_requests/port_in_numbers (misses of numbers without a document, not answered from memory). */
+  portRequestQueries = 0;
 
   constructor(private readonly options: HuntIndexOptions) {
     this.rules = options.rules;
@@ -163,6 +181,7 @@ export class HuntIndex {
     // A fill may already hold a newer revision than the feed has reached.
     if (held !== undefined && generation > 0 && held.generation > generation) return;
     this.fills.delete(number);
+    this.touched(number);
     this.applied += 1;
     const facts = change.deleted === true || change.doc === undefined || change.doc === null ? undefined : this.factsOf(change.doc);
     if (facts === undefined || facts.number !== number) this.numbers.delete(number);
@@ -186,12 +205,21 @@ export class HuntIndex {
     this.config = config;
     this.numbers.clear();
     this.fills.clear();
+    this.portRequestsChanged();
+  }
+
+  /** port_requests changed: a number may have entered or left an active port request. */
+  portRequestsChanged(): void {
+    this.portRequests.clear();
+    this.portRequestReads.clear();
+    this.portRequestsEpoch += 1;
   }
 
   /** Forget what is known of a number: the next hunt reads it from CouchDB. */
   invalidate(number: string): void {
     const normalized = this.normalizeId(number) ?? number;
     this.fills.delete(normalized);
+    this.touched(normalized);
     this.numbers.delete(normalized);
   }
 
@@ -199,19 +227,43 @@ export class HuntIndex {
     this.accounts.delete(accountId);
   }
 
-  /** Adds a number document read elsewhere (the warm-up over a view). */
-  remember(doc: unknown): void {
-    const facts = this.factsOf(doc);
-    const db = facts === undefined ? undefined : toDbName(facts.number);
-    if (facts === undefined || db === undefined) return;
-    this.numbers.set(facts.number, { facts, db, generation: generationOf(revOf(doc)), epoch: this.epochOf(db), at: this.nowMs() });
+  /**
+   * Adds number documents of `db` read elsewhere (a page of the warm-up over a view); `read` runs the read. A
+   * number changed while the read was in flight keeps what the change said, as for a fill. Returns how many were added.
+   */
+  async rememberRead(db: string, read: () => Promise<readonly unknown[]>): Promise<number> {
+    const changed = new Set<string>();
+    const epoch = this.epochOf(db);
+    this.warmReads.add(changed);
+    let docs: readonly unknown[];
+    try {
+      docs = await read();
+    } finally {
+      this.warmReads.delete(changed);
+    }
+    const at = this.nowMs();
+    let added = 0;
+    for (const doc of docs) {
+      const facts = this.factsOf(doc);
+      if (facts === undefined || toDbName(facts.number) !== db || changed.has(facts.number) || this.fills.has(facts.number)) continue;
+      const generation = generationOf(revOf(doc));
+      const held = this.numbers.get(facts.number);
+      if (held !== undefined && held.generation > generation) continue;
+      this.numbers.set(facts.number, { facts, db, generation, epoch, at });
+      added += 1;
+    }
+    return added;
+  }
+
+  private touched(number: string): void {
+    for (const changed of this.warmReads) changed.add(number);
   }
 
   private async respondAfterRead(number: string): Promise<HuntResponse> {
     const entry = await this.fill(number);
     if (entry !== undefined) return this.decide(entry);
     if (!this.config.fetch_account_from_ports) return responseOf({ ok: false, error: notFoundForHunt(number) });
-    const portAccount = await this.options.source.portRequestAccount(number);
+    const portAccount = await this.portRequestAccount(number);
     return responseOf(portAccount === undefined ? { ok: false, error: notFoundForHunt(number) } : decidePortRequestHunt(number, portAccount));
   }
 
@@ -222,6 +274,33 @@ export class HuntIndex {
     const served = { ...responseOf(decideHunt(entry.facts, enabled, this.config, this.shouldLookupCnam)), enabled };
     if (this.numbers.get(entry.facts.number) === entry) entry.served = served;
     return served;
+  }
+
+  private portRequestAccount(number: string): Promise<string | undefined> | string | undefined {
+    const held = this.portRequests.get(number);
+    if (held !== undefined && this.nowMs() - held.at < this.ttlMs) return held.accountId;
+    const reading = this.portRequestReads.get(number);
+    if (reading !== undefined) return reading;
+    const epoch = this.portRequestsEpoch;
+    this.portRequestQueries += 1;
+    const read = this.options.source.portRequestAccount(number).then((accountId) => {
+      if (this.portRequestsEpoch === epoch && this.ttlMs > 0) {
+        if (this.portRequests.size >= PORT_REQUEST_ANSWERS_MAX) this.sweepPortRequests();
+        this.portRequests.set(number, { accountId, at: this.nowMs() });
+      }
+      return accountId;
+    }).finally(() => {
+      if (this.portRequestReads.get(number) === read) this.portRequestReads.delete(number);
+    });
+    this.portRequestReads.set(number, read);
+    return read;
+  }
+
+  /** Expired answers go; if every answer is still fresh (a flood of unknown numbers), all go: memory stays bounded. */
+  private sweepPortRequests(): void {
+    const now = this.nowMs();
+    for (const [number, entry] of this.portRequests) if (now - entry.at >= this.ttlMs) this.portRequests.delete(number);
+    if (this.portRequests.size >= PORT_REQUEST_ANSWERS_MAX) this.portRequests.clear();
   }
 
   private async fill(number: string): Promise<NumberEntry | undefined> {
@@ -343,26 +422,39 @@ export function storeHuntSource(store: Store): HuntSource {
   };
 }
 
+export interface WarmOptions {
+  /** Rows per view request (default 2000). */
+  readonly pageSize?: number;
+  /** Numbers loaded so far, after each page. */
+  readonly progress?: (loaded: number) => void;
+  /** Asked before each page: false stops the warm-up of `db` (the daemon stops, the lease was lost). */
+  readonly proceed?: (db: string) => boolean;
+}
+
 /**
  * Loads every hunted number of the given number databases into the index, a page at a time through knm's
  * `hunt` view (only numbers in a hunted state), so that the first call to each number is served from memory.
+ * Returns how many numbers were loaded.
  */
-export async function warmHuntIndex(index: HuntIndex, store: Store, dbs: readonly string[], pageSize = 2000, progress?: (loaded: number) => void): Promise<number> {
+export async function warmHuntIndex(index: HuntIndex, store: Store, dbs: readonly string[], options: WarmOptions = {}): Promise<number> {
+  const pageSize = options.pageSize ?? 2000;
   let loaded = 0;
   for (const db of dbs) {
     let startkey: string | undefined;
-    for (;;) {
-      const page = await store.view<string, unknown, CouchDoc>(db, 'knm', 'hunt', {
-        include_docs: true,
-        limit: pageSize + 1,
-        ...(startkey === undefined ? {} : { startkey }),
+    while (options.proceed?.(db) !== false) {
+      let next: string | undefined;
+      loaded += await index.rememberRead(db, async () => {
+        const page = await store.view<string, unknown, CouchDoc>(db, 'knm', 'hunt', {
+          include_docs: true,
+          limit: pageSize + 1,
+          ...(startkey === undefined ? {} : { startkey }),
+        });
+        next = page.rows.length > pageSize ? page.rows[pageSize].key : undefined;
+        return page.rows.slice(0, pageSize).map((row) => row.doc);
       });
-      const rows = page.rows.slice(0, pageSize);
-      for (const row of rows) if (row.doc) index.remember(row.doc);
-      loaded += rows.length;
-      progress?.(loaded);
-      if (page.rows.length <= pageSize) break;
-      startkey = page.rows[pageSize].key;
+      options.progress?.(loaded);
+      if (next === undefined) break;
+      startkey = next;
     }
   }
   return loaded;

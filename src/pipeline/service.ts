@@ -3,7 +3,8 @@
  * `knm start` services (src/cli/start-services.ts). Settings from
  * the environment: KNM_PURGE_INTERVAL_S (default 3600), KNM_HTTP_PORT (default 9184, loopback), KNM_LOG
  * (error, warn — the default —, info, debug), KNM_LEASE_S (lease period, default 15, decimals allowed) and
- * KNM_WORKER_ID (default host-pid-random; a fixed id lets a restarted worker take its leases straight back).
+ * KNM_WORKER_ID (default host-pid-random; a fixed id lets a restarted worker take its leases straight back),
+ * KNM_HUNT_WARM (1, the default, loads the hunt index from each leased database in the background; 0 does not).
  * Every worker shares the number databases with the others through leases (leases/leases.ts); alone, it
  * holds them all.
  *
@@ -36,7 +37,13 @@ export const pipelineService: StartService = {
     const logger = jsonLogger(logLevelFrom(env.KNM_LOG));
     const leases = await openLeases({ store, workerId, host: os.hostname(), pid: process.pid, leaseMs: Math.round(leaseS * 1000), logger });
     const carriers = testCarriers(env);
-    const hunt = await startLiveHunt({ store, logger, holds: (db) => leases.holds(db), configProblem: (problem) => log(`system_config/number_manager: ${problem}`) });
+    const hunt = await startLiveHunt({
+      store,
+      logger,
+      holds: (db) => leases.holds(db),
+      warm: huntWarm(env),
+      configProblem: (problem) => log(`system_config/number_manager: ${problem}`),
+    });
     const pipeline = await startPipeline({
       store,
       logger,
@@ -91,6 +98,13 @@ function positiveSeconds(env: NodeJS.ProcessEnv, name: string, fallback: number)
     throw new KnmError('bad_config', 400, `${name} must be a number of seconds of at least 0.3, not "${raw}"`, { hint: `unset ${name} to use ${fallback}` });
   }
   return value;
+}
+
+function huntWarm(env: NodeJS.ProcessEnv): boolean {
+  const raw = env.KNM_HUNT_WARM?.trim();
+  if (raw === undefined || raw === '' || raw === '1') return true;
+  if (raw === '0') return false;
+  throw new KnmError('bad_config', 400, `KNM_HUNT_WARM must be 0 or 1, not "${raw}"`, { hint: 'unset KNM_HUNT_WARM to warm the hunt index at start' });
 }
 
 function testCarriers(env: NodeJS.ProcessEnv): ((module: string) => Carrier | undefined) | undefined {

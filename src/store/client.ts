@@ -91,6 +91,8 @@ interface CallOptions {
   idempotent: boolean;
   /** Extra time on top of the request timeout (longpolls). */
   extraTimeoutMs?: number;
+  /** The caller gave up (a longpoll of a stopping daemon): the request is cancelled and not retried. */
+  signal?: AbortSignal;
 }
 
 /** `dontStringify`: the body is sent as it is (nano's own stringify calls a replacer on every value). */
@@ -127,7 +129,7 @@ export function connectStore(options: StoreOptions): Store {
       path: spec.path,
       qs: spec.qs,
       ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body), dontStringify: true }),
-      signal: AbortSignal.timeout(requestTimeoutMs + (options.extraTimeoutMs ?? 0)),
+      signal: withTimeout(requestTimeoutMs + (options.extraTimeoutMs ?? 0), options.signal),
     };
     try {
       return (await server.request(request)) as T;
@@ -153,15 +155,15 @@ export function connectStore(options: StoreOptions): Store {
         return await once<T>(context, spec, options);
       } catch (error) {
         const transient = error instanceof StoreError && error.error === 'unavailable';
-        if (!options.idempotent || !transient || attempt >= readAttempts) throw error;
+        if (!options.idempotent || !transient || attempt >= readAttempts || options.signal?.aborted === true) throw error;
         // Full jitter: many workers retrying together must not hit the server in step.
         await sleep(Math.random() * retryBaseMs * 2 ** (attempt - 1));
       }
     }
   }
 
-  const read = <T>(context: StoreErrorContext, spec: RequestSpec, extraTimeoutMs?: number): Promise<T> =>
-    call<T>(context, spec, { idempotent: true, extraTimeoutMs });
+  const read = <T>(context: StoreErrorContext, spec: RequestSpec, extraTimeoutMs?: number, signal?: AbortSignal): Promise<T> =>
+    call<T>(context, spec, { idempotent: true, extraTimeoutMs, signal });
   const write = <T>(context: StoreErrorContext, spec: RequestSpec): Promise<T> => call<T>(context, spec, { idempotent: false });
 
   async function dbInfo(db: string): Promise<DbInfo> {
@@ -294,13 +296,13 @@ export function connectStore(options: StoreOptions): Store {
     },
 
     async changes<D extends object>(db: string, params: ChangesParams = {}): Promise<ChangesBatch<D>> {
-      const { doc_ids: docIds, ...rest } = params;
+      const { doc_ids: docIds, signal, ...rest } = params;
       const qs = definedOnly({ ...rest, feed: rest.feed === 'longpoll' ? 'longpoll' : undefined });
       const waitMs = params.feed === 'longpoll' ? (params.timeout ?? 60_000) : 0;
       const context = { operation: 'changes', db };
       const batch = docIds !== undefined
-        ? await read<ChangesBatch<D>>(context, { method: 'POST', db, path: '_changes', qs: { ...qs, filter: '_doc_ids' }, body: { doc_ids: docIds } }, waitMs + LONGPOLL_MARGIN_MS)
-        : await read<ChangesBatch<D>>(context, { method: 'GET', db, path: '_changes', qs }, waitMs + LONGPOLL_MARGIN_MS);
+        ? await read<ChangesBatch<D>>(context, { method: 'POST', db, path: '_changes', qs: { ...qs, filter: '_doc_ids' }, body: { doc_ids: docIds } }, waitMs + LONGPOLL_MARGIN_MS, signal)
+        : await read<ChangesBatch<D>>(context, { method: 'GET', db, path: '_changes', qs }, waitMs + LONGPOLL_MARGIN_MS, signal);
       return {
         ...batch,
         last_seq: String(batch.last_seq),
@@ -438,6 +440,11 @@ function withCredentials(url: string, user: string | undefined, password: string
 
 function definedOnly<T extends Record<string, unknown>>(value: T): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined));
+}
+
+function withTimeout(ms: number, signal: AbortSignal | undefined): AbortSignal {
+  const timeout = AbortSignal.timeout(ms);
+  return signal === undefined ? timeout : AbortSignal.any([timeout, signal]);
 }
 
 function sleep(ms: number): Promise<void> {

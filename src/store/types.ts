@@ -101,6 +101,8 @@ export interface ChangesParams {
   doc_ids?: string[];
   /** Include every leaf revision of a conflicted document (`style=all_docs`). */
   style?: 'main_only' | 'all_docs';
+  /** Cancels the request (a pending longpoll of a follower that stops); it then fails as unavailable, not retried. */
+  signal?: AbortSignal;
 }
 
 export interface ChangeRow<D extends object = CouchDoc> {

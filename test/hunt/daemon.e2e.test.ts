@@ -90,6 +90,12 @@ describe('knm start: GET /hunt/NUMBER from the index the pipeline keeps current'
     expect((await fetch(`${daemon.endpoint}/healthz`)).status).to.equal(200);
   });
 
+  it('warms the index in the background from the databases it leases, and says so on /metrics', async () => {
+    await eventually('the warm-up to end', async () => ((await metric(daemon.endpoint, 'knm_hunt_index_warm_done')) === 1 ? true : undefined), 30_000);
+    expect(await metric(daemon.endpoint, 'knm_hunt_index_warm_numbers')).to.be.greaterThan(10);
+    expect(await metric(daemon.endpoint, 'knm_hunt_numbers_held')).to.be.greaterThan(10);
+  });
+
   it('sees a number document written over HTTP within a second, through the feed (no read of CouchDB)', async () => {
     expect((await hunt(daemon.endpoint, NUMBER)).body).to.include({ account_id: RESELLER });
     const readsBefore = await metric(daemon.endpoint, 'knm_hunt_answers_total{from="store"}');

@@ -153,7 +153,7 @@ describe('hunt: lookup_account over the fixture store', function () {
 
   it('warms up from the hunt view: every hunted number is in memory, no read on the first call', async () => {
     const dbs = (await fixture.store.listDbs()).filter((db) => db.startsWith('numbers/+'));
-    const loaded = await warmHuntIndex(index, fixture.store, dbs, 3);
+    const loaded = await warmHuntIndex(index, fixture.store, dbs, { pageSize: 3 });
     expect(loaded).to.equal(index.size);
     expect(loaded).to.be.greaterThan(10);
     await index.lookup('+15551233322');
