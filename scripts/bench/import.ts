@@ -1,28 +1,31 @@
 /**
- * Import: 100,000 numbers from a CSV file through `knm import`'s path (CSV stream → rows → batch create: one
- * `_all_docs` read, the create rules, one `_bulk_docs` per number database per batch of 1,000 → results CSV), as a
- * ratio to the raw `_bulk_docs` rate of the same embedded server (in memory, in a child process as CouchDB would be)
- * measured in the same run (goal ≥ 0.9). The number
- * databases carry knm's design documents (validate_doc_update runs on every write), the raw ones none; the raw rate
- * into databases with knm's design documents is measured too, to show what validation costs, both as the ceiling
- * writes (1,000 a request) and as the import's batches do (the file's numbers alternate over five databases, so a
- * batch of 1,000 rows is five requests of 200). The CPU each run costs per document in knm's process and in the
- * store's shows which side bounds the import: the import runs batches at once, so it is bounded by the busier side,
- * while the ceiling, one request at a time, pays for both sides in turn.
+ * Import: 100,000 numbers from a CSV file through `knm import`'s path (CSV stream → rows → batch create: the create
+ * rules, one `_bulk_docs` per number database per batch of 1,000, the numbers read only when a write says they
+ * exist → results CSV), as a ratio to the raw `_bulk_docs` rate of the same embedded server (in memory, in a child
+ * process as CouchDB would be) measured in the same run (goal ≥ 0.9). The file's numbers alternate over five
+ * number databases, so each batch of 1,000 rows is five writes of 200: the harder case, as an exported file lists
+ * one database after the other.
+ *
+ * Two raw rates, both 1,000 prebuilt documents a request, one request at a time: into number databases as knm
+ * deploys them (with knm's design documents, so validate_doc_update checks every write, as it does the import's),
+ * and into bare databases, which no knm server has but which show what validation costs. This machine's rates
+ * wander by a fifth from one minute to the next, so the section runs three rounds, each measuring the two raw
+ * rates and then the import, and reports each round and the medians. The CPU each run costs per document in
+ * knm's process and in the store's shows which side bounds the import.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { defaultNumberManagerConfig } from '../../src/config/number-manager';
-import { compileNumberRules } from '../../src/numbers/rules';
 import { connectStore, type Store } from '../../src/store/client';
 import { bootstrap, ensureNumberDb } from '../../src/store/bootstrap';
 import { loadDesignDocs, type DesignDocLibrary } from '../../src/store/design-docs';
-import { importCsv } from '../../src/tasks/import';
 import { systemClock } from '../../src/time';
 import type { BenchSection } from './index';
-import { storeInChild } from './child-store';
+import { nodeOptions, storeInChild } from './child-store';
+import type { ImportRun } from './import-run';
+import { BULK_NODE_FLAGS } from '../../src/cli/node-flags';
+import { spawn } from 'node:child_process';
 import { kazooNumberDoc, measureRawStoreCeiling } from './store';
 
 const NUMBERS = 100_000;
@@ -71,29 +74,56 @@ async function measured(storePid: number | undefined, run: () => Promise<void>):
 }
 
 /**
- * The raw ceiling's documents written into databases that carry knm's design documents: what validation costs.
- * `shape` 'ceiling' writes as the ceiling does (1,000 documents a request, one request at a time); 'import' as the
- * import's batch of 1,000 rows over five number databases does (five requests of 200 at once).
+ * The raw rate: 1,000 prebuilt documents a request, one request at a time, over five number databases created for
+ * the run (with knm's design documents when `designDocs`) and deleted after it.
  */
-async function bulkDocsWithDesignDocs(store: Store, library: DesignDocLibrary, storePid: number | undefined, shape: 'ceiling' | 'import'): Promise<Measured> {
+async function rawBulkDocs(store: Store, library: DesignDocLibrary, storePid: number | undefined, designDocs: boolean): Promise<Measured> {
   const dbs = Array.from({ length: PREFIXES.length }, (_, i) => `numbers/+1${311 + i}`);
   for (const db of dbs) {
     await store.deleteDb(db);
-    await ensureNumberDb(store, library, db);
+    if (designDocs) await ensureNumberDb(store, library, db);
+    else await store.createDb(db);
   }
-  const write = async (db: string, from: number, count: number): Promise<void> => {
-    const docs = Array.from({ length: count }, (_, i) => kazooNumberDoc(`+1${db.slice(-3)}${String(from + i).padStart(7, '0')}`, from + i));
-    const refused = (await store.bulkDocs(db, docs)).filter((result) => !result.ok);
-    if (refused.length > 0) throw new Error(`import bench: ${refused.length} documents refused in ${db}`);
-  };
   const result = await measured(storePid, async () => {
     for (let from = 0; from < NUMBERS; from += 1_000) {
-      if (shape === 'ceiling') await write(dbs[(from / 1_000) % dbs.length], from, 1_000);
-      else await Promise.all(dbs.map((db) => write(db, from / dbs.length, 1_000 / dbs.length)));
+      const db = dbs[(from / 1_000) % dbs.length];
+      const docs = Array.from({ length: 1_000 }, (_, i) => kazooNumberDoc(`+1${db.slice(-3)}${String(from + i).padStart(7, '0')}`, from + i));
+      const refused = (await store.bulkDocs(db, docs)).filter((written) => !written.ok);
+      if (refused.length > 0) throw new Error(`import bench: ${refused.length} documents refused in ${db}`);
     }
   });
   for (const db of dbs) await store.deleteDb(db);
   return result;
+}
+
+/**
+ * One `knm import` of the file into number databases that do not exist yet (the import creates them), deleted after.
+ * It runs in a process of its own under the node flags `knm import` has (import-run.ts), beside the store's.
+ */
+async function importFile(store: Store, storeUrl: string, storePid: number | undefined, file: string, results: string): Promise<Measured> {
+  const storeBefore = cpuSecondsOf(storePid);
+  const script = path.join(__dirname, 'import-run.js');
+  const child = spawn(process.execPath, [...nodeOptions(), ...BULK_NODE_FLAGS, script, storeUrl, file, results, ACCOUNT], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const storeAfter = cpuSecondsOf(storePid);
+  if (code !== 0) throw new Error(`import bench: the import process exited with ${String(code)}`);
+  const run = JSON.parse(out) as ImportRun;
+  if (run.failed > 0) throw new Error(`import bench: ${run.failed} rows failed, first: ${run.firstFailure ?? ''}`);
+  for (const prefix of PREFIXES) await store.deleteDb(`numbers/${prefix}`);
+  return {
+    rate: NUMBERS / run.seconds,
+    knmCpu: run.cpuMicros / NUMBERS,
+    storeCpu: storeBefore === undefined || storeAfter === undefined ? undefined : ((storeAfter - storeBefore) * 1e6) / NUMBERS,
+  };
+}
+
+const ROUNDS = 3;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 export const importSection: BenchSection = {
@@ -107,36 +137,27 @@ export const importSection: BenchSection = {
       await bootstrap({ store, target: { url: server.url }, library, now: systemClock() });
       await store.put('accounts', { _id: ACCOUNT, pvt_type: 'account', pvt_enabled: true, pvt_tree: [], name: 'Bench' });
       await measureRawStoreCeiling(store, { docs: 5_000, firstAreaCode: 901 }); // warm-up, not reported
-      const raw = await measureRawStoreCeiling(store, { docs: NUMBERS, firstAreaCode: 301 });
-      const validated = await bulkDocsWithDesignDocs(store, library, server.child.pid, 'ceiling');
-      const importShaped = await bulkDocsWithDesignDocs(store, library, server.child.pid, 'import');
-
       const file = path.join(dir, 'numbers.csv');
       writeCsv(file);
-      const config = defaultNumberManagerConfig();
-      const env = { store, designDocs: library, rules: compileNumberRules(config).rules, config, clock: systemClock };
-      const output = fs.createWriteStream(path.join(dir, 'numbers.results.csv'));
-      const write = (text: string): Promise<void> => new Promise((resolve, reject) => output.write(text, (error) => (error ? reject(error) : resolve())));
-      let failed: unknown[] = [];
-      const imported = await measured(server.child.pid, async () => {
-        const report = await importCsv({
-          context: { env, authBy: 'system', taskAccount: ACCOUNT, superAdmin: true, importDefaultCarrier: 'knm_local' },
-          action: 'import',
-          input: fs.createReadStream(file),
-          write,
-          batchSize: 1_000,
-        });
-        failed = report.failed;
-      });
-      await new Promise((resolve) => output.end(resolve));
-      if (failed.length > 0) throw new Error(`import bench: ${failed.length} rows failed, first: ${JSON.stringify(failed[0])}`);
+
       const fmt = (value: number): string => Math.round(value).toLocaleString('en-US');
-      const cpu = (run: Measured): string => `CPU per doc: ${fmt(run.knmCpu)} µs in knm's process, ${run.storeCpu === undefined ? 'unknown' : `${fmt(run.storeCpu)} µs`} in the store's`;
-      print(`raw _bulk_docs (same server, no design docs): ${fmt(raw.bulkDocsPerSecond)} docs/s (${fmt(raw.docs)} docs, batches of ${raw.batchSize})`);
-      print(`knm import of ${fmt(NUMBERS)} numbers from CSV (batches of 1,000, ${PREFIXES.length} number dbs with knm's design docs, results CSV): ${(NUMBERS / imported.rate).toFixed(1)} s, ${fmt(imported.rate)} numbers/s; ${cpu(imported)}`);
-      print(`raw _bulk_docs into number dbs holding knm's design docs (validate_doc_update on every write): ${fmt(validated.rate)} docs/s; ${cpu(validated)}`);
-      print(`the same in the import's shape (each 1,000 as ${PREFIXES.length} requests of ${1_000 / PREFIXES.length} at once, one per number db): ${fmt(importShaped.rate)} docs/s; ${cpu(importShaped)}`);
-      print(`import / raw _bulk_docs: ${(imported.rate / raw.bulkDocsPerSecond).toFixed(2)} (goal >= 0.9); import / raw _bulk_docs with knm's design docs: ${(imported.rate / validated.rate).toFixed(2)}; in the import's shape: ${(imported.rate / importShaped.rate).toFixed(2)}`);
+      const cpu = (run: Measured): string => `${fmt(run.knmCpu)} µs knm + ${run.storeCpu === undefined ? '?' : fmt(run.storeCpu)} µs store CPU/doc`;
+      const rounds: { validated: Measured; bare: Measured; imported: Measured }[] = [];
+      for (let round = 1; round <= ROUNDS; round += 1) {
+        const validated = await rawBulkDocs(store, library, server.child.pid, true);
+        const bare = await rawBulkDocs(store, library, server.child.pid, false);
+        const imported = await importFile(store, server.url, server.child.pid, file, path.join(dir, 'numbers.results.csv'));
+        rounds.push({ validated, bare, imported });
+        print(
+          `round ${round}: raw _bulk_docs ${fmt(validated.rate)}/s into knm's number dbs (${cpu(validated)}), ${fmt(bare.rate)}/s into bare dbs (${cpu(bare)}); ` +
+            `knm import ${fmt(imported.rate)} numbers/s (${cpu(imported)}): ${(imported.rate / validated.rate).toFixed(2)} / ${(imported.rate / bare.rate).toFixed(2)}`,
+        );
+      }
+      const importRate = median(rounds.map((round) => round.imported.rate));
+      const validatedRate = median(rounds.map((round) => round.validated.rate));
+      const bareRate = median(rounds.map((round) => round.bare.rate));
+      print(`medians over ${ROUNDS} rounds: knm import of ${fmt(NUMBERS)} numbers from CSV (batches of 1,000 over ${PREFIXES.length} number dbs, results CSV) ${fmt(importRate)} numbers/s; raw _bulk_docs (1,000 a request) ${fmt(validatedRate)} docs/s into knm's number dbs, ${fmt(bareRate)} docs/s into bare dbs`);
+      print(`import / raw _bulk_docs into knm's number dbs: ${(importRate / validatedRate).toFixed(2)} (goal >= 0.9); import / raw _bulk_docs into bare dbs (no validate_doc_update): ${(importRate / bareRate).toFixed(2)}`);
     } finally {
       server.child.kill('SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });

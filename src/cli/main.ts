@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { commands } from './commands';
 import { EXIT, reportFailure, UsageError } from './output';
 import { describeParseFailure } from './parse-failures';
+import { missingNodeFlags, rerunWith } from './node-flags';
 
 /** Runs one command line to its end and returns its exit code; never exits the process itself. */
 export async function main(argv: string[]): Promise<number> {
@@ -75,7 +76,10 @@ function firstLine(help: string): string {
 
 /** The program: bin/knm and `node dist/src/cli/main.js`. */
 export function runCommandLine(): void {
-  main(hideBin(process.argv)).then(
+  const args = hideBin(process.argv);
+  const flags = missingNodeFlags(args);
+  if (flags.length > 0) return rerunWith(flags);
+  main(args).then(
     (code) => {
       process.exitCode = code;
     },

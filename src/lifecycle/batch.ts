@@ -57,10 +57,35 @@ export type BatchCreateOutcome =
  */
 export interface BatchMemo {
   readonly accountDbExists: Map<string, Promise<boolean>>;
+  /**
+   * The accounts and the active port requests as read in the clock's current second, shared by the batches that
+   * start within it: an import runs a dozen batches a second, and each would read the same accounts and the same
+   * port requests again. Kazoo's own account reads are cached too (kz_datamgr); a port request opened during an
+   * import is seen by the batches that start in the next second.
+   */
+  readonly recentReads: Map<string, RecentRead>;
+}
+
+interface RecentRead {
+  readonly second: number;
+  readonly value: Promise<unknown>;
 }
 
 export function batchMemo(): BatchMemo {
-  return { accountDbExists: new Map() };
+  return { accountDbExists: new Map(), recentReads: new Map() };
+}
+
+/** `read()`, or what it gave earlier in this same second of the clock; a failed read is not kept. */
+function readThisSecond<T>(memo: BatchMemo, key: string, now: number, read: () => Promise<T>): Promise<T> {
+  const recent = memo.recentReads.get(key);
+  if (recent !== undefined && recent.second === now) return recent.value as Promise<T>;
+  for (const [other, kept] of memo.recentReads) if (kept.second !== now) memo.recentReads.delete(other);
+  const value = read();
+  memo.recentReads.set(key, { second: now, value });
+  value.catch(() => {
+    if (memo.recentReads.get(key)?.value === value) memo.recentReads.delete(key);
+  });
+  return value;
 }
 
 interface Pending {
@@ -112,7 +137,7 @@ export async function createBatch(env: LifecycleEnvironment, rows: readonly Batc
 
   if (pending.length === 0) return outcomes.map((outcome, index) => outcome ?? undecided(rows[index].number));
   // read along with the first round's numbers, not before them
-  const accountsRead = readAccounts(env, [requester.authBy, ...rows.map((row) => row.request.assignTo)]);
+  const accountsRead = readAccounts(env, memo, [requester.authBy, ...rows.map((row) => row.request.assignTo)]);
   const shared: Omit<BatchTools, 'accounts'> = {
     configs: new Map(),
     providers: env.providers ?? providerFor,
@@ -146,7 +171,7 @@ async function decideAndWrite(
 ): Promise<Pending[]> {
   const [existing, accounts] = await Promise.all([readNumbers(env, pending.filter((item) => !item.unread)), accountsRead]);
   // create() looks at the port requests only for a new number not said to be ported in
-  const porting = await portingNumbers(env, pending.filter((item) => item.request.portedIn !== true && !existing.has(item.number)));
+  const porting = await portingNumbers(env, memo, pending.filter((item) => item.request.portedIn !== true && !existing.has(item.number)));
   const policy = { availableModuleName: env.config.available_module_name, portInModuleName: env.config.port_in_module_name };
   const now = env.clock();
   const tools: BatchTools = { ...shared, accounts };
@@ -247,28 +272,32 @@ async function readNumbers(env: LifecycleEnvironment, pending: readonly Pending[
 }
 
 /** Numbers held by an active port request (knm_port_request:are_porting/1); a failed look-up counts as porting, as in Kazoo. */
-async function portingNumbers(env: LifecycleEnvironment, items: readonly Pending[]): Promise<(number: string) => boolean> {
+async function portingNumbers(env: LifecycleEnvironment, memo: BatchMemo, items: readonly Pending[]): Promise<(number: string) => boolean> {
   if (items.length === 0) return () => false;
   try {
     // the whole view, not the batch's keys: active port requests are few, and one scan is cheaper than a thousand look-ups
-    const result = await env.store.view(PORT_REQUESTS_DB, 'port_requests', 'port_in_numbers', {});
-    const held = new Set(result.rows.map((row) => String(row.key)));
+    const held = await readThisSecond(memo, 'port_in_numbers', env.clock(), async () => {
+      const result = await env.store.view(PORT_REQUESTS_DB, 'port_requests', 'port_in_numbers', {});
+      return new Set(result.rows.map((row) => String(row.key)));
+    });
     return (number) => held.has(number);
   } catch {
     return () => true;
   }
 }
 
-async function readAccounts(env: LifecycleEnvironment, ids: readonly (string | undefined)[]): Promise<AccountDirectory> {
-  const wanted = [...new Set(ids.filter((id): id is string => id !== undefined && id !== SYSTEM))];
-  const facts = new Map<string, AccountFacts>();
-  if (wanted.length > 0) {
-    for (const row of await env.store.getMany(ACCOUNTS_DB, wanted)) {
-      const account = row.ok ? readAccountDoc(row.doc) : undefined;
-      if (account !== undefined) facts.set(account.id, account);
+function readAccounts(env: LifecycleEnvironment, memo: BatchMemo, ids: readonly (string | undefined)[]): Promise<AccountDirectory> {
+  const wanted = [...new Set(ids.filter((id): id is string => id !== undefined && id !== SYSTEM))].sort();
+  return readThisSecond(memo, `accounts ${wanted.join(' ')}`, env.clock(), async () => {
+    const facts = new Map<string, AccountFacts>();
+    if (wanted.length > 0) {
+      for (const row of await env.store.getMany(ACCOUNTS_DB, wanted)) {
+        const account = row.ok ? readAccountDoc(row.doc) : undefined;
+        if (account !== undefined) facts.set(account.id, account);
+      }
     }
-  }
-  return (id) => facts.get(id);
+    return (id: string) => facts.get(id);
+  });
 }
 
 const READ_FIRST = Symbol('read first');
