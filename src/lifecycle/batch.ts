@@ -25,7 +25,7 @@ import { providerContexts, type ProviderContexts } from '../providers/context';
 import type { ProviderContext } from '../providers/provider';
 import type { NumberManagerConfig } from '../config/number-manager';
 import { providerFor } from '../providers/registry';
-import { mayReachOutside, saveFeatures, type ProviderLookup } from '../providers/run';
+import { mayReachOutside, runsNoProvider, saveFeatures, type ProviderLookup } from '../providers/run';
 import { isStoreError } from '../store/errors';
 import { withNumberDb } from '../store/bootstrap';
 import type { CouchDoc } from '../store/types';
@@ -307,6 +307,7 @@ const READ_FIRST = Symbol('read first');
  * providers may act beyond the document.
  */
 async function providersSave(env: LifecycleEnvironment, tools: BatchTools, record: NumberRecord, requester: Requester, unread: boolean): Promise<NumberRecord | KnmError | typeof READ_FIRST> {
+  if (runsNoProvider(record)) return record;
   const config = await holderConfig(env.store, env.config, record, tools.accounts, tools.configs);
   let made = tools.contextOf.get(config);
   if (made === undefined) {

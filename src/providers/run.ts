@@ -17,6 +17,7 @@ import {
   providerModule,
   refuseUnavailableFeatures,
   removeDeniedFeatures,
+  requestedFeatures,
   requestedModules,
 } from '../lifecycle/feature-permissions';
 import { deactivateFeatures } from './feature-record';
@@ -72,6 +73,15 @@ export async function saveFeatures(record: NumberRecord, context: ProviderContex
     if (provider !== undefined) current = await attributed(module, () => provider.save(current, context));
   }
   return current;
+}
+
+/**
+ * Whether saveFeatures would give `record` back as it is without running a provider: no feature requested or
+ * active (the `local` marker aside), none deprecated to drop. Most numbers of an import, which then need no
+ * providers' context at all.
+ */
+export function runsNoProvider(record: NumberRecord): boolean {
+  return requestedFeatures(record).length === 0 && !Object.keys(record.features).some((name) => DEPRECATED_FEATURES.has(name));
 }
 
 /**

@@ -4,7 +4,7 @@ import type { NumberRecord } from '../../src/documents/types';
 import { KnmError } from '../../src/errors';
 import type { FeatureProvider } from '../../src/providers/provider';
 import { providerFor } from '../../src/providers/registry';
-import { deleteFeatures, failedModule, saveFeatures } from '../../src/providers/run';
+import { deleteFeatures, failedModule, runsNoProvider, saveFeatures } from '../../src/providers/run';
 import { fixtureNumber } from '../helpers/kazoo-roles';
 import { recordingContext } from './context';
 
@@ -73,6 +73,17 @@ describe('providers: knm_providers save/delete (providers.md §4)', () => {
   it('drops sms/mms that are not offered without an error, and drops the deprecated im', async () => {
     const saved = await saveFeatures({ ...telnyx({ sms: { enabled: true } }), features: { im: {} } }, recordingContext());
     expect(saved.features).to.deep.equal({});
+  });
+
+  it('knows the numbers it would give back untouched: no feature requested or active, none deprecated', async () => {
+    const plain = { ...telnyx(), features: { local: {} } };
+    expect(runsNoProvider(plain)).to.equal(true);
+    expect(await saveFeatures(plain, recordingContext(), () => undefined)).to.equal(plain);
+    expect(runsNoProvider(telnyx({ prepend: { enabled: true, name: 'Sales' } }))).to.equal(false);
+    expect(runsNoProvider({ ...telnyx(), features: { failover: { e164: '+14158867900' } } })).to.equal(false);
+    const deprecated = { ...telnyx(), features: { im: {} } };
+    expect(runsNoProvider(deprecated)).to.equal(false);
+    expect((await saveFeatures(deprecated, recordingContext())).features).to.deep.equal({});
   });
 
   it('runs each requested provider once, in module-name order; a module knm lacks (ringback) is skipped', async () => {
