@@ -1,16 +1,16 @@
 /**
  * The one CouchDB client of knm: every byte knm sends to CouchDB goes through here, whether the server is
- * the embedded one or a real CouchDB cluster. Built on nano's raw request so that database names, document
- * ids, timeouts and errors are handled in one place.
+ * the embedded one or a real CouchDB cluster, through one HTTP transport (transport.ts), so that database names,
+ * document ids, timeouts and errors are handled in one place.
  *
  * Database names are passed raw (`numbers/+1415`) and encoded here. Failures are StoreErrors (KnmErrors)
  * naming the database and document. Only idempotent reads are retried, and only when no answer came;
  * writers decide for themselves what a failed write means.
  */
-import nano from 'nano';
 import { errorFromCouchAnswer, StoreError, unavailable, type StoreErrorContext } from './errors';
 import { redactUrl } from './connection';
 import { scrubCredentials } from './scrub';
+import { httpTransport } from './transport';
 import type {
   BulkDocResult,
   ChangesBatch,
@@ -95,9 +95,6 @@ interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** `dontStringify`: the body is sent as it is (nano's own stringify calls a replacer on every value). */
-type NanoRequest = nano.RequestOptions & { signal?: AbortSignal; dontStringify?: boolean };
-
 interface CouchFailure {
   statusCode?: number;
   error?: unknown;
@@ -110,7 +107,7 @@ const LONGPOLL_MARGIN_MS = 15_000;
 
 export function connectStore(options: StoreOptions): Store {
   const url = withCredentials(options.url, options.user, options.password);
-  const server = nano({ url });
+  const send = httpTransport(url);
   const secrets = [options.password, new URL(url).password, decodeURIComponent(new URL(url).password)].filter(
     (secret): secret is string => secret !== undefined && secret.length > 0,
   );
@@ -123,16 +120,16 @@ export function connectStore(options: StoreOptions): Store {
   const scrub = (text: string): string => scrubCredentials(text, secrets);
 
   async function once<T>(context: StoreErrorContext, spec: RequestSpec, options: CallOptions): Promise<T> {
-    const request: NanoRequest = {
+    const request = {
       method: spec.method,
       db: spec.db,
       path: spec.path,
       qs: spec.qs,
-      ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body), dontStringify: true }),
+      body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
       signal: withTimeout(requestTimeoutMs + (options.extraTimeoutMs ?? 0), options.signal),
     };
     try {
-      return (await server.request(request)) as T;
+      return (await send(request)) as T;
     } catch (failure) {
       throw toStoreError(context, failure);
     }
@@ -146,7 +143,7 @@ export function connectStore(options: StoreOptions): Store {
       return errorFromCouchAnswer(context, couch.statusCode, error, reason);
     }
     const message = typeof couch.message === 'string' ? couch.message : String(failure);
-    return unavailable(context, `${scrub(message.replace(/^error happened in your connection\. Reason: /, ''))} at ${publicUrl}`);
+    return unavailable(context, `${scrub(message)} at ${publicUrl}`);
   }
 
   async function call<T>(context: StoreErrorContext, spec: RequestSpec, options: CallOptions): Promise<T> {
