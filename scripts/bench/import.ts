@@ -97,10 +97,12 @@ async function rawBulkDocs(store: Store, library: DesignDocLibrary, storePid: nu
 }
 
 /**
- * One `knm import` of the file into number databases that do not exist yet (the import creates them), deleted after.
- * It runs in a process of its own under the node flags `knm import` has (import-run.ts), beside the store's.
+ * One `knm import` of the file, in a process of its own under the node flags `knm import` has (import-run.ts), beside
+ * the store's. Its number databases exist with knm's design documents, as the raw runs' do (and as a cluster's
+ * number databases do: an import creates one only for a prefix the cluster never had); they are deleted after.
  */
-async function importFile(store: Store, storeUrl: string, storePid: number | undefined, file: string, results: string): Promise<Measured> {
+async function importFile(store: Store, library: DesignDocLibrary, storeUrl: string, storePid: number | undefined, file: string, results: string): Promise<Measured> {
+  for (const prefix of PREFIXES) await ensureNumberDb(store, library, `numbers/${prefix}`);
   const storeBefore = cpuSecondsOf(storePid);
   const script = path.join(__dirname, 'import-run.js');
   const child = spawn(process.execPath, [...nodeOptions(), ...BULK_NODE_FLAGS, script, storeUrl, file, results, ACCOUNT], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -149,7 +151,7 @@ export const importSection: BenchSection = {
         const runs = {
           validated: () => rawBulkDocs(store, library, server.child.pid, true),
           bare: () => rawBulkDocs(store, library, server.child.pid, false),
-          imported: () => importFile(store, server.url, server.child.pid, file, path.join(dir, 'numbers.results.csv')),
+          imported: () => importFile(store, library, server.url, server.child.pid, file, path.join(dir, 'numbers.results.csv')),
         };
         const order = (['validated', 'bare', 'imported'] as const).map((_, at, names) => names[(at + round - 1) % names.length]);
         const measuredRuns: Partial<Record<keyof typeof runs, Measured>> = {};

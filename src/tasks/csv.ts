@@ -127,5 +127,15 @@ export async function* readCsvRecords(chunks: AsyncIterable<string | Buffer>): A
 
 /** One CSV record, CRLF-terminated; a field is quoted when it must be, or always when `quoted` says so. */
 export function formatCsvRow(fields: readonly string[], quoted: (column: number) => boolean = () => false): string {
-  return `${fields.map((field, column) => (quoted(column) || /[",\r\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field)).join(',')}\r\n`;
+  // one string built in a loop: an import writes a line per row, most of its 27 cells empty
+  let line = '';
+  for (let column = 0; column < fields.length; column += 1) {
+    const field = fields[column];
+    if (column > 0) line += ',';
+    if (quoted(column) || (field !== '' && NEEDS_QUOTES.test(field))) line += `"${field.includes('"') ? field.replace(/"/g, '""') : field}"`;
+    else line += field;
+  }
+  return `${line}\r\n`;
 }
+
+const NEEDS_QUOTES = /[",\r\n]/;

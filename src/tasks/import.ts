@@ -142,6 +142,9 @@ function batchFailure(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const QUOTED_RESULT_COLUMNS: readonly boolean[] = RESULT_COLUMNS.map((column) => QUOTED_COLUMNS.has(column));
+const quotedResultColumn = (column: number): boolean => QUOTED_RESULT_COLUMNS[column];
+
 function resultLine(result: RowResult): string {
-  return formatCsvRow(RESULT_COLUMNS.map((column) => result[column]), (column) => QUOTED_COLUMNS.has(RESULT_COLUMNS[column]));
+  return formatCsvRow(RESULT_COLUMNS.map((column) => result[column]), quotedResultColumn);
 }
