@@ -146,7 +146,7 @@ async function act(context: ReactionContext, db: string, record: NumberRecord, s
     return rememberNumber(written, written.rev ?? rev, seen?.features);
   }
   if (first?.kind === 'providers') {
-    const written = await runProviders(context, db, record);
+    const written = await runProviders(context, db, record, once);
     // The account copy follows the document the providers changed, when its change comes back.
     if (written !== undefined) return rememberNumber(written, written.rev ?? rev);
   }
@@ -159,6 +159,10 @@ class OneTimeEffects {
   acquired?: NumberRecord;
   refusal?: JsonObject;
   disconnected = false;
+  /** What the providers left (features, carrier data) in a save whose write then met a conflict. */
+  provided?: NumberRecord;
+  /** The providers' refusal of a save whose write then met a conflict, and the requests they refused. */
+  providersRefused?: { readonly publicFields: JsonObject; readonly refusal: JsonObject };
 
   holdsResult(): boolean {
     return this.acquired !== undefined || this.refusal !== undefined || this.disconnected;
@@ -279,19 +283,31 @@ async function providerContext(context: ReactionContext, record: NumberRecord): 
  * only when it differs. A refusal is left on the document once for these features (reconcile.ts), not retried.
  * Resolves with the written number, or undefined when nothing was written. A 409 propagates (read and decide again).
  */
-async function runProviders(context: ReactionContext, db: string, record: NumberRecord): Promise<NumberRecord | undefined> {
+async function runProviders(context: ReactionContext, db: string, record: NumberRecord, once: OneTimeEffects): Promise<NumberRecord | undefined> {
+  // Back here after a conflict, on the number read again: the carriers already hold what the first save gave them,
+  // so that save's features and carrier data go onto the number first, and its providers act only on what the
+  // other writer changed. A request they have already served is not sent again.
+  const input = once.provided === undefined ? record : { ...record, features: once.provided.features, carrierData: once.provided.carrierData };
   let result: NumberRecord;
-  try {
-    result = withoutProviderFailure(await saveFeatures(record, await providerContext(context, record), context.providers));
-  } catch (error) {
-    // The store failing is not the providers refusing: the change is read and decided again.
-    if (isStoreError(error)) throw error;
-    const refusal: JsonObject = { error: refusalJson(error) };
-    const module = failedModule(error);
-    if (module !== undefined) refusal.module = module;
-    context.metrics.error('provider');
-    context.logger.log('warn', 'providers_refused', { db, id: record.number, ...refusal });
-    result = refusedProviders(record, refusal, context.clock());
+  const refused = once.providersRefused;
+  if (refused !== undefined && jsonEqual(refused.publicFields, record.publicFields)) {
+    // the same requests, refused before the conflict: refused again without asking the providers twice
+    result = refusedProviders(record, refused.refusal, context.clock());
+  } else {
+    try {
+      result = withoutProviderFailure(await saveFeatures(input, await providerContext(context, input), context.providers));
+      once.provided = result;
+    } catch (error) {
+      // The store failing is not the providers refusing: the change is read and decided again.
+      if (isStoreError(error)) throw error;
+      const refusal: JsonObject = { error: refusalJson(error) };
+      const module = failedModule(error);
+      if (module !== undefined) refusal.module = module;
+      context.metrics.error('provider');
+      context.logger.log('warn', 'providers_refused', { db, id: record.number, ...refusal });
+      once.providersRefused = { publicFields: record.publicFields, refusal };
+      result = refusedProviders(record, refusal, context.clock());
+    }
   }
   if (sameDocument(result, record)) return undefined;
   const written = await writeNumber(context, db, result);

@@ -102,7 +102,7 @@ export interface Harness {
   store: Store;
   library: DesignDocLibrary;
   carrier: CountingCarrier;
-  providers: Map<string, CountingProvider>;
+  providers: Map<string, FeatureProvider>;
   /** Gregorian seconds the pipeline sees as now. */
   now: number;
   pipeline?: Pipeline;

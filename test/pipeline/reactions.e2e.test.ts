@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { jsonEqual } from '../../src/documents/kz-json';
+import { KnmError } from '../../src/errors';
+import type { FeatureProvider } from '../../src/providers/provider';
 import {
   acquiredMarker,
   CHILD,
@@ -261,6 +264,61 @@ describe('pipeline reactions, end to end against the embedded server', function 
 
       expect(e911.saves.map((record) => record.publicFields.e911)).to.deep.equal([{ street_address: '1 Main St' }, { street_address: '2 Main St' }, undefined]);
       expect(e911.deletes).to.deep.equal([]);
+    });
+
+    it('a write-back that meets a conflict registers nothing twice: the carriers\' answer goes onto the number read again', async function () {
+      const NUMBER = '+14158867905';
+      const registrations: unknown[] = [];
+      let meanwhile: Promise<string> | undefined;
+      // A provider that calls its carrier only for a request it has not provisioned yet, as Kazoo's E911 providers do;
+      // another tool edits the number while the first call is in flight, so the write-back meets a conflict.
+      const e911: FeatureProvider = {
+        module: 'knm_dash_e911',
+        reachesOutside: true,
+        async save(record) {
+          const wanted = record.publicFields.e911;
+          if (wanted === undefined || jsonEqual(wanted, record.features.e911)) return record;
+          registrations.push(wanted);
+          meanwhile ??= kazooWrite(harness.server.url, NUMBER, (current) => ({ ...current, pvt_used_by: 'callflow' }));
+          await meanwhile;
+          return { ...record, features: { ...record.features, e911: wanted } };
+        },
+        delete: async (record) => record,
+      };
+      harness.providers.set(e911.module, e911);
+      await harness.start();
+      await written(NUMBER, heldNumber(NUMBER, 'in_service', { e911: { street_address: '5 Main St' } }));
+      await eventually('the save written back', async () => ((await readDoc(harness.store, NUMBER))?.pvt_features as Record<string, unknown> | undefined)?.e911 !== undefined || undefined);
+      const stored = await readDoc(harness.store, NUMBER);
+      expect(registrations).to.deep.equal([{ street_address: '5 Main St' }]);
+      // the other tool's edit is kept
+      expect(stored).to.include({ pvt_used_by: 'callflow' });
+    });
+
+    it('a refusal whose write meets a conflict is not asked for again for the same requests', async function () {
+      const NUMBER = '+14158867907';
+      let asked = 0;
+      let meanwhile: Promise<string> | undefined;
+      const e911: FeatureProvider = {
+        module: 'knm_dash_e911',
+        reachesOutside: true,
+        async save(record) {
+          if (record.publicFields.e911 === undefined) return record;
+          asked += 1;
+          meanwhile ??= kazooWrite(harness.server.url, NUMBER, (current) => ({ ...current, pvt_used_by: 'callflow' }));
+          await meanwhile;
+          throw new KnmError('invalid', 400, 'address not found', { cause: 'e911' });
+        },
+        delete: async (record) => record,
+      };
+      harness.providers.set(e911.module, e911);
+      await harness.start();
+      await written(NUMBER, heldNumber(NUMBER, 'in_service', { e911: { street_address: 'nowhere' } }));
+      const failure = async (): Promise<unknown> => ((await readDoc(harness.store, NUMBER))?.pvt_carrier_data as Record<string, unknown> | undefined)?.knm_provider_failure;
+      await eventually('the refusal written on the number', async () => ((await failure()) !== undefined ? true : undefined));
+      expect(asked).to.equal(1);
+      expect(await readDoc(harness.store, NUMBER)).to.include({ pvt_used_by: 'callflow' });
+      expect(JSON.stringify(await failure())).to.contain('address not found');
     });
 
     it('writes nothing for a document whose providers already ran (Kazoo saved it), and runs their delete when it is deleted', async function () {
