@@ -10,9 +10,12 @@ export const BULK_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 
 const BULK_COMMANDS: ReadonlySet<string> = new Set(['import']);
 
+/** The global options given before the command that take a value (`knm --couch URL import …`). */
+const GLOBAL_OPTIONS_WITH_VALUES: ReadonlySet<string> = new Set(['--couch']);
+
 /** The node flags `args` (the command line after the script) wants that this process was not started with. */
 export function missingNodeFlags(args: readonly string[], execArgv: readonly string[] = process.execArgv): string[] {
-  const command = args.find((arg) => !arg.startsWith('-'));
+  const command = args.find((arg, at) => !arg.startsWith('-') && !GLOBAL_OPTIONS_WITH_VALUES.has(args[at - 1] ?? ''));
   if (command === undefined || !BULK_COMMANDS.has(command)) return [];
   return BULK_NODE_FLAGS.filter((flag) => !execArgv.includes(flag));
 }

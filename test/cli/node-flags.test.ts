@@ -9,6 +9,8 @@ describe('cli: node flags of the bulk commands', function () {
     expect(missingNodeFlags(['import', 'numbers.csv'], [])).to.deep.equal([...BULK_NODE_FLAGS]);
     expect(missingNodeFlags(['--json', 'import', 'numbers.csv'], ['-r', 'tsx/cjs'])).to.deep.equal([...BULK_NODE_FLAGS]);
     expect(missingNodeFlags(['import', 'numbers.csv'], [...BULK_NODE_FLAGS])).to.deep.equal([]);
+    expect(missingNodeFlags(['--couch', 'http://127.0.0.1:5984', 'import', 'numbers.csv'], [])).to.deep.equal([...BULK_NODE_FLAGS]);
+    expect(missingNodeFlags(['--couch=http://127.0.0.1:5984', 'import', 'numbers.csv'], [])).to.deep.equal([...BULK_NODE_FLAGS]);
     expect(missingNodeFlags(['start'], [])).to.deep.equal([]);
     expect(missingNodeFlags(['export', '--state', 'in_service'], [])).to.deep.equal([]);
     expect(missingNodeFlags([], [])).to.deep.equal([]);
