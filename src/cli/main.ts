@@ -14,9 +14,14 @@ import { missingNodeFlags, rerunWith } from './node-flags';
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = undefined;
   const parser = knmParser(argv).fail((message: string | null, error: Error | undefined, failing: Argv) => {
-    const usage = usageLine(failing);
+    const help = helpText(failing);
+    const usage = firstLine(help);
     if (error instanceof UsageError) throw error.withUsage(usage);
     if (error) throw error;
+    // An unknown option takes the next word as its value, so yargs may first complain of what it swallowed
+    // (`knm number get --bogus +1415…` is missing NUMBERS): the option is what is wrong.
+    const unknown = unknownOptions(argv, help);
+    if (unknown.length > 0) throw new UsageError(unknown.map((option) => `unknown option ${option}`).join('; '), usage);
     throw new UsageError(describeParseFailure(message ?? 'bad arguments', argv, usage), usage);
   });
   try {
@@ -61,13 +66,20 @@ async function usageOf(argv: readonly string[]): Promise<string> {
   return firstLine(help);
 }
 
-/** The first line of the failing command's help: `knm hunt <number>`. */
-function usageLine(failing: Argv): string {
+/** The failing command's help: its usage line first (`knm hunt <number>`), then its options. */
+function helpText(failing: Argv): string {
   let help = '';
   failing.showHelp((text: string) => {
     help = text;
   });
-  return firstLine(help);
+  return help;
+}
+
+/** The `--options` of `argv` that the command's help does not list. */
+function unknownOptions(argv: readonly string[], help: string): string[] {
+  const known = new Set([...help.matchAll(/--([a-z0-9][a-z0-9-]*)/g)].map((match) => match[1]));
+  const given = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).filter((token) => /^--[^-]/.test(token));
+  return [...new Set(given.map((token) => token.replace(/=.*$/, '')))].filter((option) => !known.has(option.slice(2).replace(/^no-/, '')) && !known.has(option.slice(2)));
 }
 
 function firstLine(help: string): string {

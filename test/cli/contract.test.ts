@@ -251,6 +251,8 @@ describe('cli: the contract of every command (--help, a bogus option, --json, ex
     ['a malformed account id', ['export', '--account', 'acme'], /--account must be a 32-character account id, not "acme"/, 'knm export'],
     ['a number that is not a number', ['hunt', '+1555abc'], /not a dialled number: "\+1555abc"/, 'knm hunt <number>'],
     ['a missing CSV file', ['import', '/nonexistent/numbers.csv', '--action', 'find'], /no such file: \/nonexistent\/numbers\.csv/, 'knm import <file>'],
+    ['an unknown option that swallows the numbers', ['number', 'get', '--bogus', NUMBER, '--as', 'system'], /^knm: unknown option --bogus$/, 'knm number get <numbers..>'],
+    ['an unknown option of a command group', ['number', '--bogus'], /^knm: unknown option --bogus$/, 'knm number'],
     ['a maintenance function short of arguments', ['generate-numbers', 'managed'], /generate_numbers needs TYPE ACCOUNT_ID START QUANTITY$/, 'knm generate-numbers TYPE ACCOUNT_ID START QUANTITY'],
     ['a malformed --couch URL', ['status', '--couch', 'ftp://x'], /--couch must be an http\(s\) URL/, 'knm status'],
   ];
