@@ -55,7 +55,8 @@ export function httpTransport(url: string): Transport {
       const call = request(
         {
           protocol: base.protocol,
-          hostname: base.hostname,
+          // URL keeps an IPv6 address in its brackets; the socket wants it bare
+          hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'),
           port: base.port,
           path: pathOf(basePath, spec),
           method: spec.method,

@@ -83,6 +83,22 @@ describe('store: HTTP transport', () => {
     }
   });
 
+  it('reaches a server at an IPv6 address written in brackets', async function () {
+    const server = http.createServer((_req, res) => json(res, 200, { couchdb: 'Welcome' }));
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(0, '::1', () => resolve(true));
+    });
+    if (!listening) this.skip(); // no IPv6 loopback on this machine
+    try {
+      const { port } = server.address() as AddressInfo;
+      expect(await httpTransport(`http://[::1]:${port}`)({ method: 'GET' })).to.deep.equal({ couchdb: 'Welcome' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('gives up when its signal fires, with the signal\'s reason', async () => {
     const server = await recordingServer(() => undefined); // never answers
     try {
