@@ -201,7 +201,8 @@ async function decideAndWrite(
       continue;
     }
     // knm_ops:create/2 saves through save_numbers/1: the feature providers run before the write.
-    const record = await providersSave(env, tools, result.record, requester, item.unread);
+    // most rows of an import ask for no feature: no provider, and no promise to wait on
+    const record = runsNoProvider(result.record) ? result.record : await providersSave(env, tools, result.record, requester, item.unread);
     if (record === READ_FIRST) {
       readFirst(item);
       continue;
@@ -307,7 +308,6 @@ const READ_FIRST = Symbol('read first');
  * providers may act beyond the document.
  */
 async function providersSave(env: LifecycleEnvironment, tools: BatchTools, record: NumberRecord, requester: Requester, unread: boolean): Promise<NumberRecord | KnmError | typeof READ_FIRST> {
-  if (runsNoProvider(record)) return record;
   const config = await holderConfig(env.store, env.config, record, tools.accounts, tools.configs);
   let made = tools.contextOf.get(config);
   if (made === undefined) {
