@@ -90,7 +90,11 @@ function firstLine(help: string): string {
 export function runCommandLine(): void {
   const args = hideBin(process.argv);
   const flags = missingNodeFlags(args);
-  if (flags.length > 0) return rerunWith(flags);
+  if (flags.length > 0) return rerunWith(flags, () => runHere(args));
+  runHere(args);
+}
+
+function runHere(args: string[]): void {
   main(args).then(
     (code) => {
       process.exitCode = code;

@@ -20,20 +20,27 @@ export function missingNodeFlags(args: readonly string[], execArgv: readonly str
   return BULK_NODE_FLAGS.filter((flag) => !execArgv.includes(flag));
 }
 
+const PASSED_ON: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
  * Runs this same program again under `flags`, the terminal's signals passed on, and ends this process as the
- * child ends (its exit code, or its signal).
+ * child ends (its exit code, or its signal). A child that cannot start is not an error: `orElse` runs the command
+ * here, without the flags.
  */
-export function rerunWith(flags: readonly string[]): void {
+export function rerunWith(flags: readonly string[], orElse: () => void): void {
   const child = spawn(process.execPath, [...process.execArgv, ...flags, ...process.argv.slice(1)], { stdio: 'inherit' });
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward);
+  const stopForwarding = (): void => {
+    for (const signal of PASSED_ON) process.off(signal, forward);
+  };
+  for (const signal of PASSED_ON) process.on(signal, forward);
+  child.once('error', () => {
+    stopForwarding();
+    orElse();
+  });
   child.once('exit', (code, signal) => {
-    if (signal !== null) {
-      for (const forwarded of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(forwarded, forward);
-      process.kill(process.pid, signal);
-      return;
-    }
-    process.exitCode = code ?? 1;
+    stopForwarding();
+    if (signal !== null) process.kill(process.pid, signal);
+    else process.exitCode = code ?? 1;
   });
 }

@@ -100,7 +100,9 @@ describe('pipeline under faults, end to end against the embedded server', functi
       })();
       await eventually('a third written', () => (written >= 15 ? true : undefined));
       await harness.server.close();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // longer than the store client's read retries (3 attempts, backoff from 20 ms) and its one resend on a dropped
+      // kept-alive connection, so the pipeline does meet the outage
+      await new Promise((resolve) => setTimeout(resolve, 1500));
       harness.server = await startEmbeddedServer({ dataDir, port, log: () => undefined });
       await writer;
 
