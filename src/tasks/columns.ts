@@ -128,35 +128,9 @@ function cell(value: JsonValue | undefined): string {
 
 /** An input row turned into list columns (a failed row's result echoes its input). */
 export function echoRow(cells: Readonly<Record<string, string>>): Record<ListColumn, string> {
-  const echo = (column: ListColumn): string => cells[column] ?? '';
-  return {
-    e164: echo('e164'),
-    account_name: echo('account_name'),
-    account_id: echo('account_id'),
-    previously_assigned_to: echo('previously_assigned_to'),
-    state: echo('state'),
-    created: echo('created'),
-    modified: echo('modified'),
-    used_by: echo('used_by'),
-    ported_in: echo('ported_in'),
-    carrier_module: echo('carrier_module'),
-    'cnam.inbound': echo('cnam.inbound'),
-    'cnam.outbound': echo('cnam.outbound'),
-    'e911.locality': echo('e911.locality'),
-    'e911.name': echo('e911.name'),
-    'e911.region': echo('e911.region'),
-    'e911.street_address': echo('e911.street_address'),
-    'e911.extended_address': echo('e911.extended_address'),
-    'e911.postal_code': echo('e911.postal_code'),
-    'prepend.enabled': echo('prepend.enabled'),
-    'prepend.name': echo('prepend.name'),
-    'prepend.number': echo('prepend.number'),
-    'ringback.early': echo('ringback.early'),
-    'ringback.transfer': echo('ringback.transfer'),
-    force_outbound: echo('force_outbound'),
-    'failover.e164': echo('failover.e164'),
-    'failover.sip': echo('failover.sip'),
-  };
+  const row = {} as Record<ListColumn, string>;
+  for (const column of LIST_COLUMNS) row[column] = cells[column] ?? '';
+  return row;
 }
 
 /**
