@@ -1,15 +1,14 @@
 /**
- * Import: 100,000 numbers from a CSV file through `knm import`'s path (CSV stream → rows → batch create: the create
- * rules, one `_bulk_docs` per number database per batch of 1,000, the numbers read only when a write says they
- * exist → results CSV), as a ratio to the raw `_bulk_docs` rate of the same embedded server (in memory, in a child
- * process as CouchDB would be) measured in the same run (goal ≥ 0.9). The file's numbers alternate over five
- * number databases, so each batch of 1,000 rows is five writes of 200: the harder case, as an exported file lists
- * one database after the other.
+ * Import: 100,000 numbers from a CSV file through `knm import`'s path (CSV stream → rows gathered per number database
+ * → batch create: the create rules, one `_bulk_docs` per batch of 1,000 rows of one database, the numbers read only
+ * when a write says they exist → results CSV in file order), as a ratio to the raw `_bulk_docs` rate of the same
+ * embedded server (in memory, in a child process as CouchDB would be) measured in the same run (goal ≥ 0.9). The
+ * file's numbers alternate over five number databases, as a file of numbers bought here and there would.
  *
  * Two raw rates, both 1,000 prebuilt documents a request, one request at a time: into number databases as knm
  * deploys them (with knm's design documents, so validate_doc_update checks every write, as it does the import's),
  * and into bare databases, which no knm server has but which show what validation costs. This machine's rates
- * wander by a fifth from one minute to the next, so the section runs three rounds, each measuring the two raw
+ * wander by a fifth from one minute to the next, so the section runs five rounds, each measuring the two raw
  * rates and then the import, and reports each round and the medians. The CPU each run costs per document in
  * knm's process and in the store's shows which side bounds the import.
  */
@@ -24,7 +23,7 @@ import { systemClock } from '../../src/time';
 import type { BenchSection } from './index';
 import { nodeOptions, storeInChild } from './child-store';
 import type { ImportRun } from './import-run';
-import { BULK_NODE_FLAGS } from '../../src/cli/node-flags';
+import { BULK_NODE_FLAGS } from '../../src/cli/bulk-process';
 import { spawn } from 'node:child_process';
 import { kazooNumberDoc, measureRawStoreCeiling } from './store';
 
@@ -97,7 +96,7 @@ async function rawBulkDocs(store: Store, library: DesignDocLibrary, storePid: nu
 }
 
 /**
- * One `knm import` of the file, in a process of its own under the node flags `knm import` has (import-run.ts), beside
+ * One `knm import` of the file, in a process of its own under the node flags and niceness `knm import` has (import-run.ts), beside
  * the store's. Its number databases exist with knm's design documents, as the raw runs' do (and as a cluster's
  * number databases do: an import creates one only for a prefix the cluster never had); they are deleted after.
  */
@@ -121,7 +120,7 @@ async function importFile(store: Store, library: DesignDocLibrary, storeUrl: str
   };
 }
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -166,7 +165,7 @@ export const importSection: BenchSection = {
       const importRate = median(rounds.map((round) => round.imported.rate));
       const validatedRate = median(rounds.map((round) => round.validated.rate));
       const bareRate = median(rounds.map((round) => round.bare.rate));
-      print(`medians over ${ROUNDS} rounds: knm import of ${fmt(NUMBERS)} numbers from CSV (batches of 1,000 over ${PREFIXES.length} number dbs, results CSV) ${fmt(importRate)} numbers/s; raw _bulk_docs (1,000 a request) ${fmt(validatedRate)} docs/s into knm's number dbs, ${fmt(bareRate)} docs/s into bare dbs`);
+      print(`medians over ${ROUNDS} rounds: knm import of ${fmt(NUMBERS)} numbers from CSV (${PREFIXES.length} number dbs in turn, gathered into batches of 1,000 of one db; results CSV) ${fmt(importRate)} numbers/s; raw _bulk_docs (1,000 a request) ${fmt(validatedRate)} docs/s into knm's number dbs, ${fmt(bareRate)} docs/s into bare dbs`);
       print(`import / raw _bulk_docs into knm's number dbs: ${(importRate / validatedRate).toFixed(2)} (goal >= 0.9); import / raw _bulk_docs into bare dbs (no validate_doc_update): ${(importRate / bareRate).toFixed(2)}`);
     } finally {
       server.child.kill('SIGTERM');

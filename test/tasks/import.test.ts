@@ -201,6 +201,36 @@ describe('tasks: number_management actions over the embedded store', function ()
     expect(report.failed.map((failure) => failure.line)).to.deep.equal([6, 9]);
   });
 
+  it('gathers the rows of each number database into batches of their own, the results still in file order', async () => {
+    const writes: string[] = [];
+    const recording: Store = {
+      ...fixture.store,
+      bulkDocs: async (db, docs, options) => {
+        const written = await fixture.store.bulkDocs(db, docs, options);
+        // the number databases' writes (not their design documents, nor the account databases' copies)
+        if (db.startsWith('numbers/') && docs.every((doc) => String(doc._id).startsWith('+'))) writes.push(`${db} ${docs.map((doc) => doc._id).join(' ')}`);
+        return written;
+      },
+    };
+    const context = taskContext(environment(fixture, recording), 'system', true);
+    // A 1212, B 1213, C 1214: the databases in turn, as a file of numbers bought here and there lists them
+    const [a, b, c] = ['+1212', '+1213', '+1214'].map((prefix) => (n: number) => `${prefix}5550${String(n).padStart(3, '0')}`);
+    const inTurn = [a(1), b(1), a(2), b(2), a(3), b(3)];
+    const gathered = await runImport(context, 'import', ['e164', ...inTurn].join('\n'), 3);
+    expect(gathered.results.map((row) => [row.e164, row.error])).to.deep.equal(inTurn.map((number) => [number, '']));
+    expect(writes).to.deep.equal([`numbers/+1212 ${a(1)} ${a(2)} ${a(3)}`, `numbers/+1213 ${b(1)} ${b(2)} ${b(3)}`]);
+
+    // Past the window of rows waiting, the database of the oldest row starts, topped up from the fullest other:
+    // no row waits on the whole file.
+    writes.length = 0;
+    const spread = [a(4), b(4), b(5), c(1), c(2), c(3), a(5)];
+    let output = '';
+    const report = await importCsv({ context, action: 'import', input: Readable.from([['e164', ...spread].join('\n')]), write: (text) => void (output += text), batchSize: 3, gatherRows: 4 });
+    expect(report).to.deep.include({ rows: 7, succeeded: 7 });
+    expect(parseCsv(output).slice(1).map((row) => row[0])).to.deep.equal(spread);
+    expect(writes.sort()).to.deep.equal([`numbers/+1212 ${a(4)}`, `numbers/+1212 ${a(5)}`, `numbers/+1213 ${b(4)} ${b(5)}`, `numbers/+1214 ${c(1)} ${c(2)} ${c(3)}`]);
+  });
+
   it('answers every row of a batch that failed as a whole with why, and goes on with the file', async () => {
     const failing: Store = {
       ...fixture.store,
