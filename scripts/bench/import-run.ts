@@ -1,6 +1,6 @@
 /**
- * One `knm import` of a CSV file, in a process of its own started with the node flags `knm import` runs under
- * (src/cli/node-flags.ts), as the import bench's measured side: `node import-run.js STORE_URL FILE RESULTS ACCOUNT`
+ * One `knm import` of a CSV file, in a process of its own started with the node flags `knm import` runs under and
+ * lowered to its niceness (src/cli/bulk-process.ts), as the import bench's measured side: `node import-run.js STORE_URL FILE RESULTS ACCOUNT`
  * prints `{"seconds": …, "cpuMicros": …, "failed": …}` (the import alone, not the process's start).
  */
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import { compileNumberRules } from '../../src/numbers/rules';
 import { loadDesignDocs } from '../../src/store/design-docs';
 import { connectStore } from '../../src/store/client';
 import { importCsv } from '../../src/tasks/import';
+import { BULK_NICENESS, lowerPriority } from '../../src/cli/bulk-process';
 import { systemClock } from '../../src/time';
 
 export interface ImportRun {
@@ -20,6 +21,7 @@ export interface ImportRun {
 }
 
 async function run(url: string, file: string, results: string, account: string): Promise<ImportRun> {
+  lowerPriority(BULK_NICENESS);
   const store = connectStore({ url });
   const config = defaultNumberManagerConfig();
   const env = { store, designDocs: await loadDesignDocs(), rules: compileNumberRules(config).rules, config, clock: systemClock };

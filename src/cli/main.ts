@@ -8,7 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { commands } from './commands';
 import { EXIT, reportFailure, UsageError } from './output';
 import { describeParseFailure } from './parse-failures';
-import { missingNodeFlags, rerunWith } from './node-flags';
+import { missingNodeFlags, rerunWith } from './bulk-process';
 
 /** Runs one command line to its end and returns its exit code; never exits the process itself. */
 export async function main(argv: string[]): Promise<number> {

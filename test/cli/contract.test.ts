@@ -102,7 +102,8 @@ function examples(csv: string): Record<string, string[] | { skip: string }> {
     'number delete': number('delete'),
     search: ['search', '415'],
     hunt: ['hunt', NUMBER],
-    import: ['import', csv, '--action', 'find'],
+    // at its own priority: this process runs the rest of the suite (knm import lowers the process it runs in)
+    import: ['import', csv, '--action', 'find', '--nice', '0'],
     export: ['export'],
     status: ['status'],
     sup: ['sup', 'kazoo_numbers_maintenance', 'carrier_module_usage'],
@@ -250,6 +251,7 @@ describe('cli: the contract of every command (--help, a bogus option, --json, ex
     ['a bad state choice', ['number', 'create', NUMBER, '--as', 'system', '--state', 'sold'], /--state must be one of .*in_service.*, not "sold"/, 'knm number create <numbers..>'],
     ['a malformed account id', ['export', '--account', 'acme'], /--account must be a 32-character account id, not "acme"/, 'knm export'],
     ['a number that is not a number', ['hunt', '+1555abc'], /not a dialled number: "\+1555abc"/, 'knm hunt <number>'],
+    ['a niceness out of range', ['import', '/nonexistent/numbers.csv', '--nice', '20'], /--nice must be an integer from 0 to 19, not "20"/, 'knm import <file>'],
     ['a missing CSV file', ['import', '/nonexistent/numbers.csv', '--action', 'find'], /no such file: \/nonexistent\/numbers\.csv/, 'knm import <file>'],
     ['an unknown option that swallows the numbers', ['number', 'get', '--bogus', NUMBER, '--as', 'system'], /^knm: unknown option --bogus$/, 'knm number get <numbers..>'],
     ['an unknown option of a command group', ['number', '--bogus'], /^knm: unknown option --bogus$/, 'knm number'],

@@ -1,5 +1,5 @@
 /**
- * `knm import FILE.csv [--action A] [--as ACCOUNT] [--account ID] [--output FILE]`: Kazoo's number_management CSV
+ * `knm import FILE.csv [--action A] [--as ACCOUNT] [--account ID] [--output FILE] [--batch-size N] [--nice N]`: Kazoo's number_management CSV
  * tasks (import, assign_to, reserve, release, delete, update_merge, update_overwrite, find), in batches; the results CSV
  * has the list columns and `error` for every row. Exit 0 when every row succeeded, 1 when any failed (listed on
  * stderr, and in the results file), 2 for bad arguments or a file that is not such a CSV.
@@ -12,6 +12,7 @@ import { isRowAction, ROW_ACTIONS } from '../../tasks/number-tasks';
 import { CsvError } from '../../tasks/csv';
 import type { Store } from '../../store/client';
 import { integerOption } from '../arguments';
+import { BULK_NICENESS, lowerPriority } from '../bulk-process';
 import { openEnvironment } from '../environment';
 import { printResult, UsageError } from '../output';
 import { startProgress } from '../progress';
@@ -31,6 +32,7 @@ export const registerImport: CommandRegistration = (parser: Argv) =>
         .option('account', { type: 'string', describe: 'the account the task runs for: the default holder of the numbers' })
         .option('output', { type: 'string', describe: 'the results CSV (default: FILE with .results.csv)' })
         .option('batch-size', integerOption('batch-size', 1, 1000, 'rows per batch'))
+        .option('nice', integerOption('nice', 0, BULK_NICENESS, 'run at this niceness, 19 the lowest priority (0: as started); the store comes first', 19))
         .option('couch', { type: 'string', describe: 'CouchDB URL (default: COUCH_URL, else the embedded store)' }),
     async (argv) => {
       const file = String(argv.file);
@@ -41,6 +43,7 @@ export const registerImport: CommandRegistration = (parser: Argv) =>
       // Kazoo's task always runs for an account: the holder of rows without account_id
       if (needsHolder && argv.account === undefined && argv.as === SYSTEM) throw new UsageError(`--action ${argv.action} as system needs --account ID: the account rows without account_id go to`);
       if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+      lowerPriority(argv.nice);
       const outputPath = argv.output ?? file.replace(/(\.csv)?$/i, '.results.csv');
       const json = argv.json === true;
 
