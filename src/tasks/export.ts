@@ -5,7 +5,7 @@
  * export never holds a database in memory.
  */
 import { readNumberDocument } from '../documents/read';
-import type { NumberState } from '../documents/types';
+import type { NumberRecord, NumberState } from '../documents/types';
 import type { LifecycleEnvironment } from '../lifecycle/service';
 import type { CouchDoc, ViewParams } from '../store/types';
 import { viewRows } from '../maintenance/number-dbs';
@@ -15,6 +15,8 @@ export interface ExportFilter {
   readonly state?: NumberState;
   /** Only the numbers these accounts hold (each read by its own `assigned_to` range, in this order). */
   readonly accounts?: readonly string[];
+  /** Only the numbers the requester may fetch (Kazoo's `list` fetches each as the auth account and drops the refused). */
+  readonly visible?: (record: NumberRecord) => boolean;
 }
 
 const PAGE_SIZE = 1000;
@@ -43,6 +45,7 @@ export async function exportNumbers(env: LifecycleEnvironment, filter: ExportFil
           continue; // not a number document Kazoo could load; the dump skips it too
         }
         if (filter.state !== undefined && record.state !== filter.state) continue;
+        if (filter.visible !== undefined && !filter.visible(record)) continue;
         const holder = record.assignedTo;
         if (holder !== undefined && !names.has(holder)) names.set(holder, await accountName(env, holder));
         await emit(listRow(record, { accountName: holder === undefined ? undefined : names.get(holder), defaultForceOutbound: env.config.default_force_outbound }));

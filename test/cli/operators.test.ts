@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseCsv } from '../../src/tasks/csv';
 import { accountDbName } from '../../src/numbers/db-names';
-import { RESELLER } from '../helpers/kazoo-roles';
+import { CHILD, MASTER, RESELLER, UNRELATED } from '../helpers/kazoo-roles';
 import { FixtureStore, startFixtureStore } from '../helpers/fixture-store';
 
 function knm(args: string[], couchUrl: string): Promise<CliResult> {
@@ -132,6 +132,30 @@ describe('cli: operators (sup, maintenance, hunt, import, export, status)', func
     const rows = parseCsv(result.stdout);
     expect(rows[0]).to.have.length(26);
     expect(rows.slice(1).map((row) => row[0]).sort()).to.deep.equal(['+14242424247', '+14242424248', '+14252151010']);
+  });
+
+  it('exports as an account with Kazoo\'s rules: only the master dumps, list drops what the account may not fetch', async () => {
+    const rowsOf = async (args: string[]) => {
+      const result = await knm(['export', ...args], fixture.server.url);
+      expect(result.status, result.stderr).to.equal(0);
+      const [header, ...rows] = parseCsv(result.stdout);
+      return rows.map((row) => ({ e164: row[0], state: row[header.indexOf('state')] }));
+    };
+    const held = await rowsOf(['--account', RESELLER]);
+    const states = [...new Set(held.map((row) => row.state))];
+    expect(states, 'the reseller holds numbers in and out of the states anyone may fetch').to.include.members(['in_service', 'reserved']);
+    expect(await rowsOf(['--account', RESELLER, '--as', RESELLER])).to.deep.equal(held);
+    expect(await rowsOf(['--account', RESELLER, '--as', MASTER])).to.deep.equal(held);
+    // a sub-account sees its parent's reservations (knm_phone_number:is_reserved_from_parent/1); an unrelated one neither
+    expect(await rowsOf(['--account', RESELLER, '--as', CHILD])).to.deep.equal(held.filter((row) => row.state === 'available' || row.state === 'reserved'));
+    expect(await rowsOf(['--account', RESELLER, '--as', UNRELATED])).to.deep.equal(held.filter((row) => row.state === 'available'));
+    // list_all fetches as system
+    expect(await rowsOf(['--account', RESELLER, '--descendants', '--as', UNRELATED])).to.deep.equal(await rowsOf(['--account', RESELLER, '--descendants']));
+
+    expect(await rowsOf(['--state', 'reserved', '--as', MASTER])).to.have.length(3);
+    const refused = await knm(['export', '--as', RESELLER], fixture.server.url);
+    expect(refused.status).to.equal(2);
+    expect(refused.stderr.split('\n')[0]).to.equal(`knm: --as ${RESELLER} may not list every number: only the master account or system may (Kazoo's dump); add --account ID`);
   });
 
   it('reports status as JSON', async () => {
