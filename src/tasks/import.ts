@@ -119,23 +119,6 @@ export async function importCsv(options: ImportOptions): Promise<ImportReport> {
     options.progress?.(rows, failed.length);
   };
 
-  const start = (batch: Row[]): void => {
-    const numbers = new Set(batch.map((row) => row.number).filter((number) => number !== ''));
-    // A number also in a batch still running: this batch starts once that one is done, so that the rows acting on
-    // one number do so in the order of the file, as one batch after the other would.
-    const earlier = running.filter((other) => [...numbers].some((number) => other.numbers.has(number))).map((other) => other.results);
-    const cells = batch.map((row) => row.cells);
-    const results = Promise.all(earlier)
-      .then(() => runRows(context, options.action, cells))
-      .catch((error: unknown) => cells.map((row) => ({ ...echoRow(row), error: batchFailure(error) })));
-    const entry: RunningBatch = { numbers, results };
-    running.push(entry);
-    void results.then((answers) => {
-      answers.forEach((result, at) => answered.set(batch[at].seq, { row: batch[at], result }));
-      running.splice(running.indexOf(entry), 1);
-    });
-  };
-
   /** Waits for a batch to end and writes what can be written. */
   const settleOne = async (): Promise<void> => {
     if (running.length === 0) return;
@@ -160,12 +143,27 @@ export async function importCsv(options: ImportOptions): Promise<ImportReport> {
     await startBatch(batch);
   };
 
+  /** Runs `batch`, once no more than `concurrency` batches are left running. */
   const startBatch = async (batch: Row[]): Promise<void> => {
     gatheredRows -= batch.length;
-    start(batch);
+    const numbers = new Set(batch.map((row) => row.number).filter((number) => number !== ''));
+    // A number also in a batch still running: this batch starts once that one is done, so that the rows acting on
+    // one number do so in the order of the file, as one batch after the other would.
+    const earlier = running.filter((other) => [...numbers].some((number) => other.numbers.has(number))).map((other) => other.results);
+    const cells = batch.map((row) => row.cells);
+    const results = Promise.all(earlier)
+      .then(() => runRows(context, options.action, cells))
+      .catch((error: unknown) => cells.map((row) => ({ ...echoRow(row), error: batchFailure(error) })));
+    const entry: RunningBatch = { numbers, results };
+    running.push(entry);
+    void results.then((answers) => {
+      answers.forEach((result, at) => answered.set(batch[at].seq, { row: batch[at], result }));
+      running.splice(running.indexOf(entry), 1);
+    });
     while (running.length >= concurrency) await settleOne();
   };
 
+  /** Puts the row with its database's: a database with a batch's worth starts, and past the window the oldest. */
   const gather = async (row: Row): Promise<void> => {
     const db = row.number === '' ? '' : (toDbName(row.number) ?? '');
     let bucket = gathered.get(db);
