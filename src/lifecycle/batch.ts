@@ -29,7 +29,8 @@ import { mayReachOutside, runsNoProvider, saveFeatures, type ProviderLookup } fr
 import { isStoreError } from '../store/errors';
 import { withNumberDb } from '../store/bootstrap';
 import type { CouchDoc } from '../store/types';
-import { AccountDirectory, AccountFacts, isAccountId, readAccountDoc, SYSTEM } from './accounts';
+import { AccountDirectory, AccountFacts, isAccountId, SYSTEM } from './accounts';
+import { readAccountDirectory } from './account-directory';
 import { isAdmin } from './authorization';
 import { create as planCreate, CreateRequest } from './create';
 import { unauthorized } from './errors';
@@ -113,7 +114,6 @@ interface Decided {
   readonly doc: CouchDoc;
 }
 
-const ACCOUNTS_DB = 'accounts';
 const PORT_REQUESTS_DB = 'port_requests';
 const CONFLICT_ROUNDS = 5;
 
@@ -289,16 +289,7 @@ async function portingNumbers(env: LifecycleEnvironment, memo: BatchMemo, items:
 
 function readAccounts(env: LifecycleEnvironment, memo: BatchMemo, ids: readonly (string | undefined)[]): Promise<AccountDirectory> {
   const wanted = [...new Set(ids.filter((id): id is string => id !== undefined && id !== SYSTEM))].sort();
-  return readThisSecond(memo, `accounts ${wanted.join(' ')}`, env.clock(), async () => {
-    const facts = new Map<string, AccountFacts>();
-    if (wanted.length > 0) {
-      for (const row of await env.store.getMany(ACCOUNTS_DB, wanted)) {
-        const account = row.ok ? readAccountDoc(row.doc) : undefined;
-        if (account !== undefined) facts.set(account.id, account);
-      }
-    }
-    return (id: string) => facts.get(id);
-  });
+  return readThisSecond(memo, `accounts ${wanted.join(' ')}`, env.clock(), () => readAccountDirectory(env.store, wanted));
 }
 
 const READ_FIRST = Symbol('read first');

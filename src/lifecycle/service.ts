@@ -31,7 +31,8 @@ import { deleteFeatures, featureRefusal, publicFeatures, saveFeatures, type Prov
 import { providerFor } from '../providers/registry';
 import type { Clock } from '../time';
 import { acquiredNumber } from './acquisition';
-import { AccountDirectory, AccountFacts, isAccountId, readAccountDoc, SYSTEM } from './accounts';
+import { AccountDirectory, isAccountId, SYSTEM } from './accounts';
+import { readAccountDirectory } from './account-directory';
 import { Actors, canFetch, isAdmin } from './authorization';
 import { create as planCreate, CreateRequest, newNumberRecord } from './create';
 import { featurePolicy, removeDeniedFeatures } from './feature-permissions';
@@ -106,7 +107,6 @@ interface Loaded {
   record: NumberRecord | undefined;
 }
 
-const ACCOUNTS_DB = 'accounts';
 /** A reseller's number_manager overrides, in its account database (kapps_account_config). */
 const PORT_REQUESTS_DB = 'port_requests';
 /** Reads-and-decides-again after a conflict, with a short jittered pause so that racing callers spread out. */
@@ -395,17 +395,10 @@ export class NumberService {
   }
 
   /** The accounts the rules may consult: the requester, the holder, the target; read once per number. */
-  private async accountsFor(ids: readonly (string | undefined)[]): Promise<AccountDirectory> {
-    const wanted = [...new Set(ids.filter((id): id is string => id !== undefined && id !== SYSTEM))];
-    const facts = new Map<string, AccountFacts>();
-    if (wanted.length > 0) {
-      for (const row of await this.env.store.getMany(ACCOUNTS_DB, wanted)) {
-        const account = row.ok ? readAccountDoc(row.doc) : undefined;
-        if (account !== undefined) facts.set(account.id, account);
-      }
-    }
-    return (id) => facts.get(id);
+  private accountsFor(ids: readonly (string | undefined)[]): Promise<AccountDirectory> {
+    return readAccountDirectory(this.env.store, ids);
   }
+
 
   /** An active port request holds the number (knm_port_request:are_porting/1); a failed look-up counts as porting, as in Kazoo. */
   private async isPorting(number: string): Promise<boolean> {

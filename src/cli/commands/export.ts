@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import type { Argv } from 'yargs';
 import { isNumberState, NUMBER_STATES } from '../../documents/types';
-import { AccountFacts, directoryOf, isAccountId, readAccountDoc, SYSTEM } from '../../lifecycle/accounts';
+import { isAccountId, SYSTEM } from '../../lifecycle/accounts';
+import { readAccountDirectory } from '../../lifecycle/account-directory';
 import { canFetch } from '../../lifecycle/authorization';
 import type { NumberRecord } from '../../documents/types';
 import type { Store } from '../../store/client';
@@ -76,7 +77,6 @@ export const registerExport: CommandRegistration = (parser: Argv) =>
 
 /** What `authBy` may fetch of the numbers `holder` holds (knm_phone_number:handle_fetch/2). */
 async function fetchableBy(store: Store, authBy: string, holder: string): Promise<(record: NumberRecord) => boolean> {
-  const facts = (await store.getMany('accounts', [authBy, holder])).map((row) => (row.ok ? readAccountDoc(row.doc) : undefined));
-  const accounts = directoryOf(facts.filter((account): account is AccountFacts => account !== undefined));
+  const accounts = await readAccountDirectory(store, [authBy, holder]);
   return (record) => canFetch(accounts, record.state, { authBy, assignedTo: record.assignedTo, assignTo: undefined });
 }
