@@ -8,8 +8,9 @@
  *
  * A database woken while it is being read is read again right after, so a wake-up is never lost and a
  * database is never read by two batches at once. A new number database gets knm's design documents before
- * its first change is read; a new account database gets Kazoo's account `_design/numbers` (account-dbs.ts). The store going away is waited out with backoff and reading resumes from the
- * checkpoint. `stop()` lets each database finish and checkpoint the batch in hand.
+ * its first change is read; a new account database gets Kazoo's account `_design/numbers` (account-dbs.ts). The
+ * store going away is waited out with backoff and reading resumes from the checkpoint. `stop()` lets each database
+ * finish and checkpoint the batch in hand.
  *
  * With `leases`, this is one of several workers: it reads only the databases it holds a lease on (leases/),
  * from the checkpoint that came with the lease; a database whose lease is lost or given up is not read again
